@@ -1,0 +1,26 @@
+//===- Passes.h - Transformations of the kiln dialect -----------*- C++ -*-===//
+//
+// Part of the Kiln project: a compiler and runtime for neural networks.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_DIALECT_KILN_TRANSFORMS_PASSES_H
+#define KILN_DIALECT_KILN_TRANSFORMS_PASSES_H
+
+#include "kiln/Dialect/Kiln/IR/KilnDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+namespace kiln {
+
+#define GEN_PASS_DECL
+#include "kiln/Dialect/Kiln/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "kiln/Dialect/Kiln/Transforms/Passes.h.inc"
+
+} // namespace kiln
+} // namespace mlir
+
+#endif // KILN_DIALECT_KILN_TRANSFORMS_PASSES_H

@@ -1,0 +1,24 @@
+//===- kiln-opt.cpp - Kiln's optimizer driver -----------------------------===//
+//
+// Part of the Kiln project: a compiler and runtime for neural networks.
+//
+//===----------------------------------------------------------------------===//
+//
+// `mlir-opt` with the kiln dialect and Kiln's passes, for lit tests and for
+// running passes by hand.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/InitAllDialects.h"
+#include "kiln/InitAllPasses.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::kiln::registerAllPasses();
+  mlir::DialectRegistry registry;
+  mlir::kiln::registerAllDialects(registry);
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "Kiln optimizer driver\n", registry));
+}
