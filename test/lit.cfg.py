@@ -7,7 +7,8 @@ import lit.formats
 from lit.llvm import llvm_config
 
 config.name = "KILN"
-config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+# The internal shell: the same behaviour on every lit version.
+config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mlir", ".onnxtxt"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
@@ -15,7 +16,6 @@ config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py",
                    "lit.site.cfg.py", "unittests", "e2e", "Inputs"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
-config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

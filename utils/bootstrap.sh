@@ -29,7 +29,7 @@ APT_PACKAGES=(
 # oracle, onnx ships the backend node tests.
 PY_PACKAGES=(
   "onnx>=1.16" "onnxruntime>=1.18" "numpy>=1.26" "pytest>=7.4"
-  "nanobind>=2.0" "scikit-learn>=1.3" "lit>=18"
+  "nanobind>=2.0" "scikit-learn>=1.3"
 )
 
 SUDO=""
