@@ -30,10 +30,9 @@ int main(int argc, char **argv) {
   same.pads = {1, 1, 1, 1};
   Value h = g.named("conv1").conv(x, g.weight("conv1_w", {8, 1, 3, 3}),
                                   g.weight("conv1_b", {8}), same);
-  h = g.named("bn1").batchNorm(h, g.splat({8}, 1.0, g.f32()),
-                               g.splat({8}, 0.0, g.f32()),
-                               g.splat({8}, 0.0, g.f32()),
-                               g.splat({8}, 1.0, g.f32()));
+  h = g.named("bn1").batchNorm(
+      h, g.splat({8}, 1.0, g.f32()), g.splat({8}, 0.0, g.f32()),
+      g.splat({8}, 0.0, g.f32()), g.splat({8}, 1.0, g.f32()));
   h = g.named("relu1").relu(h);
   PoolOptions pool;
   pool.kernelShape = {2, 2};

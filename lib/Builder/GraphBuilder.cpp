@@ -23,16 +23,17 @@ GraphBuilder::GraphBuilder(MLIRContext &context, StringRef name)
   Location loc = UnknownLoc::get(&context);
   module = ModuleOp::create(builder, loc);
   builder.setInsertionPointToEnd(module->getBody());
-  func = func::FuncOp::create(builder, loc, name,
-                              builder.getFunctionType({}, {}));
+  func =
+      func::FuncOp::create(builder, loc, name, builder.getFunctionType({}, {}));
   builder.setInsertionPointToEnd(func.addEntryBlock());
 }
 
 LogicalResult GraphBuilder::error(const Twine &message) {
   hadError = true;
-  Location loc = pendingName.empty()
-                     ? Location(UnknownLoc::get(getContext()))
-                     : Location(NameLoc::get(builder.getStringAttr(pendingName)));
+  Location loc =
+      pendingName.empty()
+          ? Location(UnknownLoc::get(getContext()))
+          : Location(NameLoc::get(builder.getStringAttr(pendingName)));
   pendingName.clear();
   return emitError(loc, "kiln graph builder: ") << message;
 }
@@ -102,10 +103,10 @@ OwningOpRef<ModuleOp> GraphBuilder::finish() {
 Operation *GraphBuilder::inferAndVerify(Operation *op) {
   auto iface = mlir::cast<InferTypeOpInterface>(op);
   SmallVector<Type> types;
-  if (failed(iface.inferReturnTypes(
-          op->getContext(), op->getLoc(), op->getOperands(),
-          op->getAttrDictionary(), op->getPropertiesStorage(),
-          op->getRegions(), types)) ||
+  if (failed(iface.inferReturnTypes(op->getContext(), op->getLoc(),
+                                    op->getOperands(), op->getAttrDictionary(),
+                                    op->getPropertiesStorage(),
+                                    op->getRegions(), types)) ||
       types.size() != op->getNumResults()) {
     op->erase();
     hadError = true;
@@ -221,7 +222,8 @@ Value GraphBuilder::weight(StringRef name, ArrayRef<int64_t> shape,
   SmallVector<float> data(values);
   if (data.empty()) {
     // A fixed linear congruential sequence: reproducible, no <random>.
-    uint32_t state = 0x9e3779b9u ^ static_cast<uint32_t>(llvm::hash_value(name));
+    uint32_t state =
+        0x9e3779b9u ^ static_cast<uint32_t>(llvm::hash_value(name));
     data.resize(count);
     for (float &v : data) {
       state = state * 1664525u + 1013904223u;
@@ -242,15 +244,13 @@ Value GraphBuilder::weight(StringRef name, ArrayRef<int64_t> shape,
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-template <typename OpTy>
-Value GraphBuilder::binary(Value lhs, Value rhs) {
+template <typename OpTy> Value GraphBuilder::binary(Value lhs, Value rhs) {
   if (!checkOperands({lhs, rhs}))
     return {};
   return result(create<OpTy>(1, lhs, rhs));
 }
 
-template <typename OpTy>
-Value GraphBuilder::unary(Value input) {
+template <typename OpTy> Value GraphBuilder::unary(Value input) {
   if (!checkOperands(input))
     return {};
   return result(create<OpTy>(1, input));
@@ -274,13 +274,9 @@ Value GraphBuilder::greater(Value l, Value r) {
 Value GraphBuilder::greaterEqual(Value l, Value r) {
   return binary<GreaterEqualOp>(l, r);
 }
-Value GraphBuilder::logicalAnd(Value l, Value r) {
-  return binary<AndOp>(l, r);
-}
+Value GraphBuilder::logicalAnd(Value l, Value r) { return binary<AndOp>(l, r); }
 Value GraphBuilder::logicalOr(Value l, Value r) { return binary<OrOp>(l, r); }
-Value GraphBuilder::logicalXor(Value l, Value r) {
-  return binary<XorOp>(l, r);
-}
+Value GraphBuilder::logicalXor(Value l, Value r) { return binary<XorOp>(l, r); }
 Value GraphBuilder::logicalNot(Value x) { return unary<NotOp>(x); }
 Value GraphBuilder::neg(Value x) { return unary<NegOp>(x); }
 Value GraphBuilder::abs(Value x) { return unary<AbsOp>(x); }
@@ -303,9 +299,9 @@ Value GraphBuilder::where(Value condition, Value x, Value y) {
 Value GraphBuilder::gelu(Value input, bool tanhApproximation) {
   if (!checkOperands(input))
     return {};
-  return result(create<GeluOp>(
-      1, input,
-      tanhApproximation ? GeluApproximation::Tanh : GeluApproximation::None));
+  return result(create<GeluOp>(1, input,
+                               tanhApproximation ? GeluApproximation::Tanh
+                                                 : GeluApproximation::None));
 }
 
 Value GraphBuilder::leakyRelu(Value input, float alpha) {
@@ -452,8 +448,7 @@ Value GraphBuilder::logSoftmax(Value input, int64_t axis) {
 //===----------------------------------------------------------------------===//
 
 template <typename OpTy>
-Value GraphBuilder::reduce(Value input, ArrayRef<int64_t> axes,
-                           bool keepdims) {
+Value GraphBuilder::reduce(Value input, ArrayRef<int64_t> axes, bool keepdims) {
   if (!checkOperands(input))
     return {};
   SmallVector<int64_t> normalized = normalizeAxes(input, axes);
@@ -565,8 +560,7 @@ Value GraphBuilder::pad(Value input, ArrayRef<int64_t> pads, PadMode mode,
                         double value) {
   if (!checkOperands(input))
     return {};
-  return result(create<PadOp>(1, input,
-                              PadModeAttr::get(getContext(), mode),
+  return result(create<PadOp>(1, input, PadModeAttr::get(getContext(), mode),
                               builder.getDenseI64ArrayAttr(pads),
                               builder.getF64FloatAttr(value)));
 }

@@ -190,23 +190,18 @@ private:
   Location takeLocation();
   Operation *inferAndVerify(Operation *op);
   /// Returns the single result of `op`, or null.
-  static Value result(Operation *op) {
-    return op ? op->getResult(0) : Value();
-  }
+  static Value result(Operation *op) { return op ? op->getResult(0) : Value(); }
   /// Fails (with a diagnostic) if any of `values` is null or not ranked.
   bool checkOperands(ValueRange values);
   /// Normalises a possibly negative axis of `value`; -1 and an error if it is
   /// out of range.
   int64_t normalizeAxis(Value value, int64_t axis);
   SmallVector<int64_t> normalizeAxes(Value value, ArrayRef<int64_t> axes);
-  template <typename OpTy>
-  Value binary(Value lhs, Value rhs);
-  template <typename OpTy>
-  Value unary(Value input);
+  template <typename OpTy> Value binary(Value lhs, Value rhs);
+  template <typename OpTy> Value unary(Value input);
   template <typename OpTy>
   Value reduce(Value input, ArrayRef<int64_t> axes, bool keepdims);
-  template <typename OpTy>
-  Value softmaxLike(Value input, int64_t axis);
+  template <typename OpTy> Value softmaxLike(Value input, int64_t axis);
   template <typename OpTy>
   Value argReduce(Value input, int64_t axis, bool keepdims);
   /// Fills ONNX defaults into the window lists of a rank-`rank` input.

@@ -74,8 +74,8 @@ TEST_F(GraphBuilderTest, CnnBlockWithDynamicBatch) {
   EXPECT_EQ(typeOf(gap), tensor({kDynamic, 32, 1, 1}));
   Value flat = g.reshape(gap, {0, -1});
   EXPECT_EQ(typeOf(flat), tensor({kDynamic, 32}));
-  Value logits = g.add(g.matmul(flat, g.weight("fc", {32, 10})),
-                       g.weight("fc_b", {10}));
+  Value logits =
+      g.add(g.matmul(flat, g.weight("fc", {32, 10})), g.weight("fc_b", {10}));
   Value probs = g.softmax(logits, -1);
   EXPECT_EQ(typeOf(probs), tensor({kDynamic, 10}));
   g.output("probs", probs);
@@ -138,8 +138,7 @@ TEST_F(GraphBuilderTest, ShapeOps) {
   SmallVector<Value> parts = g.split(x, -1, {4, 6});
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_EQ(typeOf(parts[1]), tensor({kDynamic, 6}));
-  EXPECT_EQ(typeOf(g.slice(x, {-1}, {-100}, {1}, {-2})),
-            tensor({kDynamic, 5}));
+  EXPECT_EQ(typeOf(g.slice(x, {-1}, {-100}, {1}, {-2})), tensor({kDynamic, 5}));
   Value ids = g.input("ids", {3, 2}, g.i64());
   EXPECT_EQ(typeOf(g.gather(x, ids, 1)), tensor({kDynamic, 3, 2}));
   EXPECT_EQ(typeOf(g.pad(x, {0, 1, 0, 2}, PadMode::Reflect)),

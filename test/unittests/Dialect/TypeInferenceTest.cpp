@@ -50,7 +50,8 @@ TEST_F(TypeInferenceTest, SlicedDimSize) {
 
 TEST_F(TypeInferenceTest, ReshapeCopiesAndInfers) {
   SmallVector<Type> out;
-  ASSERT_TRUE(succeeded(inferReshape(diag, f32({kDyn, 8, 7, 7}), {0, -1}, out)));
+  ASSERT_TRUE(
+      succeeded(inferReshape(diag, f32({kDyn, 8, 7, 7}), {0, -1}, out)));
   EXPECT_EQ(out[0], f32({kDyn, 392}));
   out.clear();
   ASSERT_TRUE(succeeded(inferReshape(diag, f32({2, 3, 4}), {4, -1}, out)));
@@ -104,8 +105,8 @@ TEST_F(TypeInferenceTest, CompatibleResultTypes) {
                                        TypeRange{f32({2, 4})}));
   EXPECT_TRUE(areCompatibleResultTypes(TypeRange{f32({2, 4})},
                                        TypeRange{f32({kDyn, 4})}));
-  EXPECT_FALSE(areCompatibleResultTypes(TypeRange{f32({2, 4})},
-                                        TypeRange{f32({3, 4})}));
+  EXPECT_FALSE(
+      areCompatibleResultTypes(TypeRange{f32({2, 4})}, TypeRange{f32({3, 4})}));
   EXPECT_FALSE(areCompatibleResultTypes(TypeRange{f32({2, 4})},
                                         TypeRange{f32({2, 4, 1})}));
 }

@@ -63,8 +63,8 @@ static Attribute foldBinaryConstants(Attribute lhsAttr, Attribute rhsAttr,
     auto l = lhs.getValues<APInt>();
     auto r = rhs.getValues<APInt>();
     for (int64_t i = 0; i < count; ++i) {
-      std::optional<APInt> v = intFn(l[lhs.isSplat() ? 0 : i],
-                                     r[rhs.isSplat() ? 0 : i]);
+      std::optional<APInt> v =
+          intFn(l[lhs.isSplat() ? 0 : i], r[rhs.isSplat() ? 0 : i]);
       if (!v)
         return {};
       values.push_back(*v);
@@ -93,9 +93,7 @@ OpFoldResult IdentityOp::fold(FoldAdaptor) {
   return foldTo(getInput(), getType());
 }
 
-OpFoldResult CastOp::fold(FoldAdaptor) {
-  return foldTo(getInput(), getType());
-}
+OpFoldResult CastOp::fold(FoldAdaptor) { return foldTo(getInput(), getType()); }
 
 OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
   if (isSplatOf(adaptor.getRhs(), 0))

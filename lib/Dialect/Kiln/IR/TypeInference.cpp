@@ -145,9 +145,8 @@ LogicalResult mlir::kiln::inferConstant(const ShapeDiag &diag,
   return success();
 }
 
-LogicalResult mlir::kiln::inferBroadcastBinary(const ShapeDiag &diag,
-                                               Type lhs, Type rhs,
-                                               bool comparison,
+LogicalResult mlir::kiln::inferBroadcastBinary(const ShapeDiag &diag, Type lhs,
+                                               Type rhs, bool comparison,
                                                SmallVectorImpl<Type> &results) {
   auto l = getRanked(diag, lhs, "lhs");
   auto r = getRanked(diag, rhs, "rhs");
@@ -168,8 +167,7 @@ LogicalResult mlir::kiln::inferClip(const ShapeDiag &diag, Type input,
                                     SmallVectorImpl<Type> &results) {
   if (min && max && max->compare(*min) == APFloat::cmpLessThan)
     return diag.error("'min' (", min->convertToDouble(),
-                      ") must not exceed 'max' (", max->convertToDouble(),
-                      ")");
+                      ") must not exceed 'max' (", max->convertToDouble(), ")");
   return inferSameType(diag, input, results);
 }
 
@@ -200,8 +198,7 @@ LogicalResult mlir::kiln::inferWhere(const ShapeDiag &diag, Type condition,
   return success();
 }
 
-LogicalResult mlir::kiln::inferMatMul(const ShapeDiag &diag, Type lhs,
-                                      Type rhs,
+LogicalResult mlir::kiln::inferMatMul(const ShapeDiag &diag, Type lhs, Type rhs,
                                       SmallVectorImpl<Type> &results) {
   auto l = getRanked(diag, lhs, "lhs");
   auto r = getRanked(diag, rhs, "rhs");
@@ -297,8 +294,8 @@ LogicalResult mlir::kiln::inferConv(const ShapeDiag &diag, Type input,
   if (spatial < 0)
     return failure();
   if (w.getRank() != in.getRank())
-    return diag.error("weight rank ", w.getRank(),
-                      " must equal input rank ", in.getRank());
+    return diag.error("weight rank ", w.getRank(), " must equal input rank ",
+                      in.getRank());
   if (group < 1)
     return diag.error("'group' must be at least 1, got ", group);
   int64_t outChannels = w.getDimSize(0);
@@ -331,8 +328,8 @@ LogicalResult mlir::kiln::inferConv(const ShapeDiag &diag, Type input,
 LogicalResult mlir::kiln::inferConvTranspose(
     const ShapeDiag &diag, Type input, Type weight, Type bias,
     ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
-    ArrayRef<int64_t> dilations, ArrayRef<int64_t> outputPadding,
-    int64_t group, SmallVectorImpl<Type> &results) {
+    ArrayRef<int64_t> dilations, ArrayRef<int64_t> outputPadding, int64_t group,
+    SmallVectorImpl<Type> &results) {
   auto in = getRanked(diag, input, "input");
   auto w = getRanked(diag, weight, "weight");
   if (!in || !w || failed(checkSameElementType(diag, in, "input", w, "weight")))
@@ -342,8 +339,8 @@ LogicalResult mlir::kiln::inferConvTranspose(
       failed(checkList(diag, outputPadding, spatial, 0, "output_padding")))
     return failure();
   if (w.getRank() != in.getRank())
-    return diag.error("weight rank ", w.getRank(),
-                      " must equal input rank ", in.getRank());
+    return diag.error("weight rank ", w.getRank(), " must equal input rank ",
+                      in.getRank());
   if (group < 1)
     return diag.error("'group' must be at least 1, got ", group);
   int64_t inChannels = kDyn;
@@ -353,9 +350,8 @@ LogicalResult mlir::kiln::inferConvTranspose(
   if (!ShapedType::isDynamic(inChannels) && inChannels % group != 0)
     return diag.error("input channels ", inChannels,
                       " must be divisible by group ", group);
-  int64_t outChannels = ShapedType::isDynamic(w.getDimSize(1))
-                            ? kDyn
-                            : w.getDimSize(1) * group;
+  int64_t outChannels =
+      ShapedType::isDynamic(w.getDimSize(1)) ? kDyn : w.getDimSize(1) * group;
   if (failed(checkBias(diag, bias, in, outChannels)))
     return failure();
   SmallVector<int64_t> shape = {in.getDimSize(0), outChannels};
@@ -466,8 +462,8 @@ LogicalResult mlir::kiln::inferLayerNorm(const ShapeDiag &diag, Type input,
       return failure();
     SmallVector<int64_t> merged;
     if (p.getRank() > static_cast<int64_t>(normalized.size()) ||
-        failed(broadcastShapes(ShapeDiag{std::nullopt, diag.opName},
-                               normalized, p.getShape(), merged)) ||
+        failed(broadcastShapes(ShapeDiag{std::nullopt, diag.opName}, normalized,
+                               p.getShape(), merged)) ||
         ArrayRef<int64_t>(merged) != normalized)
       return diag.error(name, " of shape ", formatShape(p.getShape()),
                         " does not broadcast to the normalized shape ",
@@ -615,8 +611,8 @@ LogicalResult mlir::kiln::inferConcat(const ShapeDiag &diag, TypeRange inputs,
   SmallVector<int64_t> shape(first.getShape());
   for (auto [i, type] : llvm::enumerate(inputs.drop_front())) {
     auto t = getRanked(diag, type, "inputs");
-    if (!t || failed(checkSameElementType(diag, first, "input 0", t,
-                                          "every input")))
+    if (!t ||
+        failed(checkSameElementType(diag, first, "input 0", t, "every input")))
       return failure();
     if (t.getRank() != first.getRank())
       return diag.error("input ", i + 1, " has rank ", t.getRank(),
@@ -707,8 +703,8 @@ LogicalResult mlir::kiln::inferSlice(const ShapeDiag &diag, Type input,
     seen.set(axis);
     if (steps[i] == 0)
       return diag.error("'steps' entries must be non-zero");
-    shape[axis] = slicedDimSize(in.getDimSize(axis), starts[i], ends[i],
-                                steps[i]);
+    shape[axis] =
+        slicedDimSize(in.getDimSize(axis), starts[i], ends[i], steps[i]);
   }
   results.push_back(in.clone(shape));
   return success();
@@ -732,8 +728,7 @@ LogicalResult mlir::kiln::inferPad(const ShapeDiag &diag, Type input,
                                    PadMode mode, ArrayRef<int64_t> pads,
                                    SmallVectorImpl<Type> &results) {
   auto in = getRanked(diag, input, "input");
-  if (!in ||
-      failed(checkList(diag, pads, 2 * in.getRank(), 0, "pads")))
+  if (!in || failed(checkList(diag, pads, 2 * in.getRank(), 0, "pads")))
     return failure();
   int64_t rank = in.getRank();
   SmallVector<int64_t> shape(in.getShape());

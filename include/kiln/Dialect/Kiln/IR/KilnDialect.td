@@ -33,8 +33,9 @@ def Kiln_Dialect : Dialect {
     Every operation infers its result types from its operands and
     attributes, with static dimensions and dynamic dimensions written `?`.
     The same shape functions serve the verifier, so the two cannot disagree:
-    a result type must be compatible with (equal to, or more static than)
-    the inferred one.
+    a declared result type must be compatible with the inferred one (same
+    element type and rank, and equal sizes wherever both are static), so a
+    rewrite that refines an operand's type never invalidates its users.
 
     Large weights are `kiln.constant` ops holding `dense_resource` blobs, so
     big models do not bloat the textual IR.

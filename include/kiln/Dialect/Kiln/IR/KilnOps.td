@@ -5,8 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // Every op is pure, infers its result types through the shape functions in
-// TypeInference.cpp, and accepts a declared result type that is equal to or
-// more static than the inferred one.
+// TypeInference.cpp, and accepts a declared result type compatible with the
+// inferred one: same element type and rank, equal sizes where both are
+// static.
 //
 //===----------------------------------------------------------------------===//
 

@@ -37,8 +37,7 @@ struct ShapeDiag {
   llvm::StringRef opName;
 
   /// Emits "'<op>' op <args...>" at the location, if any; returns failure.
-  template <typename... Args>
-  LogicalResult error(Args &&...args) const {
+  template <typename... Args> LogicalResult error(Args &&...args) const {
     return emitOptionalError(location, "'", opName, "' op ",
                              std::forward<Args>(args)...);
   }
@@ -84,9 +83,8 @@ LogicalResult inferConv(const ShapeDiag &diag, Type input, Type weight,
                         llvm::ArrayRef<int64_t> pads,
                         llvm::ArrayRef<int64_t> dilations, int64_t group,
                         llvm::SmallVectorImpl<Type> &results);
-LogicalResult inferConvTranspose(const ShapeDiag &diag, Type input,
-                                 Type weight, Type bias,
-                                 llvm::ArrayRef<int64_t> strides,
+LogicalResult inferConvTranspose(const ShapeDiag &diag, Type input, Type weight,
+                                 Type bias, llvm::ArrayRef<int64_t> strides,
                                  llvm::ArrayRef<int64_t> pads,
                                  llvm::ArrayRef<int64_t> dilations,
                                  llvm::ArrayRef<int64_t> outputPadding,
@@ -118,17 +116,15 @@ LogicalResult inferReshape(const ShapeDiag &diag, Type input,
 LogicalResult inferTranspose(const ShapeDiag &diag, Type input,
                              llvm::ArrayRef<int64_t> perm,
                              llvm::SmallVectorImpl<Type> &results);
-LogicalResult inferConcat(const ShapeDiag &diag, TypeRange inputs,
-                          int64_t axis, llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferConcat(const ShapeDiag &diag, TypeRange inputs, int64_t axis,
+                          llvm::SmallVectorImpl<Type> &results);
 LogicalResult inferSplit(const ShapeDiag &diag, Type input, int64_t axis,
                          llvm::ArrayRef<int64_t> sizes,
                          llvm::SmallVectorImpl<Type> &results);
-LogicalResult inferSlice(const ShapeDiag &diag, Type input,
-                         llvm::ArrayRef<int64_t> starts,
-                         llvm::ArrayRef<int64_t> ends,
-                         llvm::ArrayRef<int64_t> axes,
-                         llvm::ArrayRef<int64_t> steps,
-                         llvm::SmallVectorImpl<Type> &results);
+LogicalResult
+inferSlice(const ShapeDiag &diag, Type input, llvm::ArrayRef<int64_t> starts,
+           llvm::ArrayRef<int64_t> ends, llvm::ArrayRef<int64_t> axes,
+           llvm::ArrayRef<int64_t> steps, llvm::SmallVectorImpl<Type> &results);
 LogicalResult inferGather(const ShapeDiag &diag, Type data, Type indices,
                           int64_t axis, llvm::SmallVectorImpl<Type> &results);
 LogicalResult inferPad(const ShapeDiag &diag, Type input, PadMode mode,
