@@ -100,28 +100,6 @@ OwningOpRef<ModuleOp> GraphBuilder::finish() {
   return std::move(module);
 }
 
-Operation *GraphBuilder::inferAndVerify(Operation *op) {
-  auto iface = mlir::cast<InferTypeOpInterface>(op);
-  SmallVector<Type> types;
-  if (failed(iface.inferReturnTypes(op->getContext(), op->getLoc(),
-                                    op->getOperands(), op->getAttrDictionary(),
-                                    op->getPropertiesStorage(),
-                                    op->getRegions(), types)) ||
-      types.size() != op->getNumResults()) {
-    op->erase();
-    hadError = true;
-    return nullptr;
-  }
-  for (auto [value, type] : llvm::zip_equal(op->getResults(), types))
-    value.setType(type);
-  if (mlir::failed(verify(op))) {
-    op->erase();
-    hadError = true;
-    return nullptr;
-  }
-  return op;
-}
-
 bool GraphBuilder::checkOperands(ValueRange values) {
   if (hadError)
     return false;

@@ -180,15 +180,14 @@ public:
   Operation *create(unsigned numResults, Args &&...args) {
     if (hadError)
       return nullptr;
-    SmallVector<Type> placeholders(numResults, builder.getNoneType());
-    auto op = OpTy::create(builder, takeLocation(), TypeRange(placeholders),
-                           std::forward<Args>(args)...);
-    return inferAndVerify(op.getOperation());
+    Operation *op = createVerified<OpTy>(builder, takeLocation(), numResults,
+                                         std::forward<Args>(args)...);
+    hadError = !op;
+    return op;
   }
 
 private:
   Location takeLocation();
-  Operation *inferAndVerify(Operation *op);
   /// Returns the single result of `op`, or null.
   static Value result(Operation *op) { return op ? op->getResult(0) : Value(); }
   /// Fails (with a diagnostic) if any of `values` is null or not ranked.
