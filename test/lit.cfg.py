@@ -21,5 +21,5 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.kiln_tools_dir, config.llvm_tools_dir]
-tools = ["kiln-opt"]
+tools = ["kiln-opt", "kiln-translate"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -149,7 +149,13 @@ Value GraphBuilder::constant(ElementsAttr value) {
     (void)error("constant without a value");
     return {};
   }
-  return result(create<ConstantOp>(1, value));
+  // A constant built while evaluating a named op's arguments must not take
+  // that op's name: keep the pending name for the op that uses it.
+  std::string name = std::move(pendingName);
+  pendingName.clear();
+  Value v = result(create<ConstantOp>(1, value));
+  pendingName = std::move(name);
+  return v;
 }
 
 Value GraphBuilder::constantF32(ArrayRef<int64_t> shape,
@@ -200,8 +206,9 @@ Value GraphBuilder::weight(StringRef name, ArrayRef<int64_t> shape,
   SmallVector<float> data(values);
   if (data.empty()) {
     // A fixed linear congruential sequence: reproducible, no <random>.
-    uint32_t state =
-        0x9e3779b9u ^ static_cast<uint32_t>(llvm::hash_value(name));
+    uint32_t state = 2166136261u; // FNV-1a of the name: stable everywhere.
+    for (char c : name)
+      state = (state ^ static_cast<uint8_t>(c)) * 16777619u;
     data.resize(count);
     for (float &v : data) {
       state = state * 1664525u + 1013904223u;

@@ -80,7 +80,8 @@ public:
   Type i64() { return builder.getI64Type(); }
   Type i1() { return builder.getI1Type(); }
 
-  /// Names the next op; its location becomes `name`.
+  /// Names the next op that is not a constant (constants made for its
+  /// operands keep their own locations); its location becomes `name`.
   GraphBuilder &named(StringRef name);
 
   /// Adds a function argument called `name`.

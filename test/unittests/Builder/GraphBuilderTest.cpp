@@ -199,6 +199,37 @@ TEST_F(GraphBuilderTest, BadArguments) {
   }
 }
 
+// Inference never aborts, even on operands the op's type constraints would
+// reject later: an unranked softmax input is reported, not a crash.
+TEST_F(GraphBuilderTest, CreateVerifiedRejectsUnranked) {
+  context.loadDialect<KilnDialect, func::FuncDialect>();
+  OpBuilder b(&context);
+  Location loc = UnknownLoc::get(&context);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(b, loc);
+  b.setInsertionPointToEnd(module->getBody());
+  auto unranked = UnrankedTensorType::get(b.getF32Type());
+  auto func =
+      func::FuncOp::create(b, loc, "f", b.getFunctionType({unranked}, {}));
+  b.setInsertionPointToEnd(func.addEntryBlock());
+  Value arg = func.getArgument(0);
+  EXPECT_EQ(createVerified<SoftmaxOp>(b, loc, 1, arg, int64_t(0)), nullptr);
+  EXPECT_NE(messages.find("must be a ranked tensor"), std::string::npos)
+      << messages;
+}
+
+// Naming an op does not name the constants built for its operands.
+TEST_F(GraphBuilderTest, NamedSkipsOperandConstants) {
+  GraphBuilder g(context);
+  Value x = g.input("x", {2, 3}, g.f32());
+  Value y = g.named("fc").matmul(x, g.weight("w", {3, 4}));
+  ASSERT_TRUE(y);
+  auto loc = dyn_cast<NameLoc>(y.getDefiningOp()->getLoc());
+  ASSERT_TRUE(loc);
+  EXPECT_EQ(loc.getName().getValue(), "fc");
+  EXPECT_FALSE(
+      isa<NameLoc>(y.getDefiningOp()->getOperand(1).getDefiningOp()->getLoc()));
+}
+
 // Weights become dense_resource blobs holding the given values.
 TEST_F(GraphBuilderTest, WeightsAreResources) {
   GraphBuilder g(context);

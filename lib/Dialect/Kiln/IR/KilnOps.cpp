@@ -25,10 +25,10 @@ using namespace mlir::kiln;
 Operation *mlir::kiln::inferTypesAndVerify(Operation *op) {
   auto iface = cast<InferTypeOpInterface>(op);
   SmallVector<Type> types;
-  if (failed(iface.inferReturnTypes(
-          op->getContext(), op->getLoc(), op->getOperands(),
-          op->getAttrDictionary(), op->getPropertiesStorage(),
-          op->getRegions(), types)) ||
+  if (failed(iface.inferReturnTypes(op->getContext(), op->getLoc(),
+                                    op->getOperands(), op->getAttrDictionary(),
+                                    op->getPropertiesStorage(),
+                                    op->getRegions(), types)) ||
       types.size() != op->getNumResults()) {
     op->erase();
     return nullptr;

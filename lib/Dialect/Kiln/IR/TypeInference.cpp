@@ -105,6 +105,8 @@ LogicalResult mlir::kiln::broadcastShapes(const ShapeDiag &diag,
 
 LogicalResult mlir::kiln::checkAxis(const ShapeDiag &diag,
                                     RankedTensorType type, int64_t axis) {
+  if (!type)
+    return diag.error("input must be a ranked tensor");
   if (axis < 0 || axis >= type.getRank())
     return diag.error("axis ", axis, " is out of range [0, ", type.getRank(),
                       ")");
@@ -460,11 +462,17 @@ LogicalResult mlir::kiln::inferLayerNorm(const ShapeDiag &diag, Type input,
     auto p = getRanked(diag, param, name);
     if (!p || failed(checkSameElementType(diag, in, "input", p, name)))
       return failure();
-    SmallVector<int64_t> merged;
-    if (p.getRank() > static_cast<int64_t>(normalized.size()) ||
-        failed(broadcastShapes(ShapeDiag{std::nullopt, diag.opName}, normalized,
-                               p.getShape(), merged)) ||
-        ArrayRef<int64_t>(merged) != normalized)
+    // Each dim of the parameter, aligned to the right, is 1 or may equal
+    // the normalized dim (equal where both are static).
+    ArrayRef<int64_t> pShape = p.getShape();
+    bool broadcasts = pShape.size() <= normalized.size();
+    for (size_t i = 0; broadcasts && i < pShape.size(); ++i) {
+      int64_t pd = pShape[pShape.size() - 1 - i];
+      int64_t nd = normalized[normalized.size() - 1 - i];
+      broadcasts = pd == 1 || ShapedType::isDynamic(pd) ||
+                   ShapedType::isDynamic(nd) || pd == nd;
+    }
+    if (!broadcasts)
       return diag.error(name, " of shape ", formatShape(p.getShape()),
                         " does not broadcast to the normalized shape ",
                         formatShape(normalized));
@@ -527,7 +535,7 @@ LogicalResult mlir::kiln::inferReshape(const ShapeDiag &diag, Type input,
   SmallVector<int64_t> out;
   int64_t inferIndex = -1;
   // Input dims copied to the same index cancel out of the element count.
-  llvm::SmallBitVector copied(in.getRank());
+  llvm::SmallBitVector copied(std::max<size_t>(in.getRank(), shape.size()));
   for (auto [i, s] : llvm::enumerate(shape)) {
     if (s < -1)
       return diag.error("'shape' entries must be positive, 0 or -1, got ", s);
@@ -664,6 +672,8 @@ int64_t mlir::kiln::slicedDimSize(int64_t dim, int64_t start, int64_t end,
                                   int64_t step) {
   if (ShapedType::isDynamic(dim))
     return kDyn;
+  if (dim == 0)
+    return 0;
   auto clampIndex = [&](int64_t v, int64_t lo, int64_t hi) {
     if (v < 0)
       v = v < -dim ? -dim - 1 : v + dim; // Below -dim means before the start.
@@ -754,8 +764,8 @@ LogicalResult mlir::kiln::inferBroadcastTo(const ShapeDiag &diag, Type input,
   if (!in)
     return failure();
   for (int64_t s : shape)
-    if (s < 1)
-      return diag.error("'shape' entries must be positive, got ", s);
+    if (s < 0)
+      return diag.error("'shape' entries must be non-negative, got ", s);
   SmallVector<int64_t> out;
   if (failed(broadcastShapes(diag, in.getShape(), shape, out)))
     return failure();

@@ -11,8 +11,8 @@
 #include "kiln/Dialect/Kiln/IR/TypeInference.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/Attributes.h"
-#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
@@ -39,8 +39,8 @@ Operation *inferTypesAndVerify(Operation *op);
 /// inferred. Unlike `OpTy::create` without result types, invalid operands or
 /// attributes never abort: the errors are reported and null is returned.
 template <typename OpTy, typename... Args>
-Operation *createVerified(OpBuilder &builder, Location loc,
-                          unsigned numResults, Args &&...args) {
+Operation *createVerified(OpBuilder &builder, Location loc, unsigned numResults,
+                          Args &&...args) {
   SmallVector<Type> placeholders(numResults, builder.getNoneType());
   auto op = OpTy::create(builder, loc, TypeRange(placeholders),
                          std::forward<Args>(args)...);

@@ -561,7 +561,8 @@ class Kiln_SoftmaxBase<string mnemonic, string formula>
   let arguments = (ins Kiln_FloatTensor:$input, I64Attr:$axis);
   let infer = [{
       if (::mlir::failed(::mlir::kiln::checkAxis(diag,
-              ::mlir::cast<::mlir::RankedTensorType>(adaptor.getInput().getType()),
+              ::mlir::dyn_cast<::mlir::RankedTensorType>(
+                  adaptor.getInput().getType()),
               adaptor.getAxis())))
         return ::mlir::failure();
       return ::mlir::kiln::inferSameType(diag, adaptor.getInput().getType(),

@@ -1,0 +1,104 @@
+//===- NodeImporter.h - What an ONNX op converter sees ----------*- C++ -*-===//
+//
+// Part of the Kiln project: a compiler and runtime for neural networks.
+//
+//===----------------------------------------------------------------------===//
+//
+// Private to the importer. Each ONNX op type has one converter, a function
+// of a NodeImporter, registered by the file of its op family
+// (ElementwiseOps.cpp, NNOps.cpp, ShapeOps.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_LIB_IMPORT_ONNX_NODEIMPORTER_H
+#define KILN_LIB_IMPORT_ONNX_NODEIMPORTER_H
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <functional>
+#include <optional>
+
+namespace mlir {
+namespace kiln {
+namespace onnx_import {
+
+class NodeImporter;
+using OpConverter = std::function<LogicalResult(NodeImporter &)>;
+using OpConverterMap = llvm::StringMap<OpConverter>;
+
+void registerElementwiseOps(OpConverterMap &map);
+void registerNNOps(OpConverterMap &map);
+void registerShapeOps(OpConverterMap &map);
+void registerReductionOps(OpConverterMap &map);
+
+/// Converts an ONNX element type; null for types Kiln does not handle.
+Type convertElementType(int32_t onnxType, MLIRContext *context);
+
+/// The context of converting one node: its inputs as values, its
+/// attributes, and where its outputs go.
+class NodeImporter {
+public:
+  NodeImporter(const onnx::NodeProto &node, int64_t opset, OpBuilder &builder,
+               Location loc, llvm::StringMap<Value> &values)
+      : node(node), opset(opset), builder(builder), loc(loc), values(values) {}
+
+  const onnx::NodeProto &node;
+  /// The default-domain opset the model imports.
+  const int64_t opset;
+  OpBuilder &builder;
+  const Location loc;
+
+  /// Reports "node 'N' (Type, opset V): message" at the node; fails.
+  LogicalResult error(const Twine &message);
+
+  /// The number of inputs, not counting trailing empty names.
+  unsigned numInputs() const;
+  /// Input `i`, or null if it is absent or empty.
+  Value input(unsigned i) const;
+  /// Input `i`, or an error naming it if it is absent.
+  FailureOr<Value> requiredInput(unsigned i);
+  RankedTensorType inputType(unsigned i) const;
+  /// The values of input `i` if it is a constant integer tensor.
+  std::optional<SmallVector<int64_t>> constantInts(unsigned i) const;
+  /// The value of input `i` if it is a constant one-element float tensor.
+  std::optional<double> constantScalar(unsigned i) const;
+
+  const onnx::AttributeProto *attr(StringRef name) const;
+  int64_t intAttr(StringRef name, int64_t otherwise) const;
+  float floatAttr(StringRef name, float otherwise) const;
+  std::string stringAttr(StringRef name, StringRef otherwise) const;
+  std::optional<SmallVector<int64_t>> intsAttr(StringRef name) const;
+
+  /// Binds output `i` to `value` (an empty output name is skipped).
+  void setOutput(unsigned i, Value value);
+
+  /// Creates a kiln op with inferred types; null, with errors reported at
+  /// the node, if it is invalid.
+  template <typename OpTy, typename... Args> Value create(Args &&...args) {
+    Operation *op =
+        createVerified<OpTy>(builder, loc, 1, std::forward<Args>(args)...);
+    return op ? op->getResult(0) : Value();
+  }
+  /// A kiln.constant of an integer tensor.
+  Value constantI64(ArrayRef<int64_t> values);
+  /// A scalar constant of `elementType`.
+  Value scalar(double value, Type elementType);
+
+  /// Normalises a possibly negative axis for `rank`; reports an error and
+  /// returns nullopt when out of range.
+  std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+private:
+  llvm::StringMap<Value> &values;
+};
+
+} // namespace onnx_import
+} // namespace kiln
+} // namespace mlir
+
+#endif // KILN_LIB_IMPORT_ONNX_NODEIMPORTER_H
