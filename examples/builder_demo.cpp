@@ -12,7 +12,6 @@
 
 #include "kiln/Builder/GraphBuilder.h"
 
-#include "mlir/IR/OperationSupport.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
@@ -48,10 +47,13 @@ int main(int argc, char **argv) {
     llvm::errs() << "kiln-builder-demo: the graph did not verify\n";
     return 1;
   }
-  OpPrintingFlags flags;
-  if (!printWeights)
-    flags.elideLargeResourceString(64);
-  module->print(llvm::outs(), flags);
+  if (printWeights) {
+    module->print(llvm::outs());
+  } else {
+    // The function alone: no resource section holding the weight blobs.
+    module->getBody()->front().print(llvm::outs());
+    llvm::outs() << "\n(weights elided; --weights prints them)";
+  }
   llvm::outs() << "\n";
   return 0;
 }
