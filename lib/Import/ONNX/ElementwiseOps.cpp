@@ -16,8 +16,7 @@ template <typename OpTy> static LogicalResult convertUnary(NodeImporter &n) {
   if (failed(x))
     return failure();
   Value y = n.create<OpTy>(*x);
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 /// A broadcasting op of two inputs.
@@ -26,8 +25,7 @@ template <typename OpTy> static LogicalResult convertBinary(NodeImporter &n) {
   if (failed(a) || failed(b))
     return failure();
   Value y = n.create<OpTy>(*a, *b);
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 /// Sum, Max, Min and Mean of any number of inputs, as a chain.
@@ -48,8 +46,7 @@ static LogicalResult convertVariadic(NodeImporter &n, bool mean = false) {
     auto type = cast<RankedTensorType>(acc.getType());
     acc = n.create<DivOp>(acc, n.scalar(n.numInputs(), type.getElementType()));
   }
-  n.setOutput(0, acc);
-  return success(acc != nullptr);
+  return n.finish(acc);
 }
 
 static LogicalResult convertClip(NodeImporter &n) {
@@ -76,8 +73,7 @@ static LogicalResult convertClip(NodeImporter &n) {
   Builder &b = n.builder;
   Value y = n.create<ClipOp>(*x, min ? b.getF64FloatAttr(*min) : FloatAttr(),
                              max ? b.getF64FloatAttr(*max) : FloatAttr());
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 static LogicalResult convertCast(NodeImporter &n) {
@@ -88,8 +84,7 @@ static LogicalResult convertCast(NodeImporter &n) {
   if (!to)
     return n.error("casts to an unsupported element type");
   Value y = n.create<CastOp>(*x, TypeAttr::get(to));
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 static LogicalResult convertIdentity(NodeImporter &n) {
@@ -113,8 +108,7 @@ static LogicalResult convertWhere(NodeImporter &n) {
   if (failed(c) || failed(x) || failed(y))
     return failure();
   Value r = n.create<WhereOp>(*c, *x, *y);
-  n.setOutput(0, r);
-  return success(r != nullptr);
+  return n.finish(r);
 }
 
 static LogicalResult convertLeakyRelu(NodeImporter &n) {
@@ -123,8 +117,7 @@ static LogicalResult convertLeakyRelu(NodeImporter &n) {
     return failure();
   Value y = n.create<LeakyReluOp>(
       *x, n.builder.getF32FloatAttr(n.floatAttr("alpha", 0.01f)));
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 static LogicalResult convertElu(NodeImporter &n) {
@@ -133,8 +126,7 @@ static LogicalResult convertElu(NodeImporter &n) {
     return failure();
   Value y =
       n.create<EluOp>(*x, n.builder.getF32FloatAttr(n.floatAttr("alpha", 1)));
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 static LogicalResult convertGelu(NodeImporter &n) {
@@ -149,8 +141,7 @@ static LogicalResult convertGelu(NodeImporter &n) {
                                      approximate == "tanh"
                                          ? GeluApproximation::Tanh
                                          : GeluApproximation::None));
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 void onnx_import::registerElementwiseOps(OpConverterMap &map) {

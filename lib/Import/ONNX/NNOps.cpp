@@ -15,8 +15,7 @@ static LogicalResult convertMatMul(NodeImporter &n) {
   if (failed(a) || failed(b))
     return failure();
   Value y = n.create<MatMulOp>(*a, *b);
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 /// Gemm: alpha * A' * B' + beta * C, with A' and B' optionally transposed.
@@ -43,8 +42,7 @@ static LogicalResult convertGemm(NodeImporter &n) {
       c = n.create<MulOp>(c, n.scalar(beta, element));
     y = c ? n.create<AddOp>(y, c) : Value();
   }
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 /// Window attributes with ONNX defaults filled in and `auto_pad` resolved
@@ -133,8 +131,7 @@ template <typename OpTy> static LogicalResult convertConvLike(NodeImporter &n) {
     y = n.create<ConvOp>(*x, *w, n.input(2), win->strides, win->pads,
                          win->dilations, group);
   }
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 template <typename OpTy> static LogicalResult convertPool(NodeImporter &n) {
@@ -160,8 +157,7 @@ template <typename OpTy> static LogicalResult convertPool(NodeImporter &n) {
     y = n.create<AveragePoolOp>(*x, win->kernel, win->strides, win->pads,
                                 win->dilations, ceilMode,
                                 n.intAttr("count_include_pad", 0) != 0);
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 static LogicalResult convertBatchNorm(NodeImporter &n) {
@@ -177,8 +173,7 @@ static LogicalResult convertBatchNorm(NodeImporter &n) {
   Value y = n.create<BatchNormOp>(
       in[0], in[1], in[2], in[3], in[4],
       n.builder.getF32FloatAttr(n.floatAttr("epsilon", 1e-5f)));
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 static LogicalResult convertLayerNorm(NodeImporter &n) {
@@ -196,8 +191,7 @@ static LogicalResult convertLayerNorm(NodeImporter &n) {
   Value y = n.create<LayerNormOp>(
       *x, *scale, n.input(2), n.builder.getI64IntegerAttr(*axis),
       n.builder.getF32FloatAttr(n.floatAttr("epsilon", 1e-5f)));
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 /// Softmax and LogSoftmax. Before opset 13 the input is coerced to 2-D at
@@ -227,8 +221,7 @@ template <typename OpTy> static LogicalResult convertSoftmax(NodeImporter &n) {
     Value s = flat ? n.create<OpTy>(flat, int64_t(1)) : Value();
     y = s ? n.create<ReshapeOp>(s, type.getShape()) : Value();
   }
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 void onnx_import::registerNNOps(OpConverterMap &map) {
@@ -243,16 +236,14 @@ void onnx_import::registerNNOps(OpConverterMap &map) {
     if (failed(x))
       return failure();
     Value y = n.create<GlobalAveragePoolOp>(*x);
-    n.setOutput(0, y);
-    return success(y != nullptr);
+    return n.finish(y);
   };
   map["GlobalMaxPool"] = [](NodeImporter &n) {
     FailureOr<Value> x = n.requiredInput(0);
     if (failed(x))
       return failure();
     Value y = n.create<GlobalMaxPoolOp>(*x);
-    n.setOutput(0, y);
-    return success(y != nullptr);
+    return n.finish(y);
   };
   map["BatchNormalization"] = convertBatchNorm;
   map["LayerNormalization"] = convertLayerNorm;

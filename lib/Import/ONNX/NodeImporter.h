@@ -28,6 +28,10 @@ namespace kiln {
 namespace onnx_import {
 
 class NodeImporter;
+/// Decodes a TensorProto (raw, typed or external data) into an attribute;
+/// `what` names the tensor in errors.
+using TensorConverter = std::function<FailureOr<ElementsAttr>(
+    const onnx::TensorProto &, const Twine &what)>;
 using OpConverter = std::function<LogicalResult(NodeImporter &)>;
 using OpConverterMap = llvm::StringMap<OpConverter>;
 
@@ -44,14 +48,18 @@ Type convertElementType(int32_t onnxType, MLIRContext *context);
 class NodeImporter {
 public:
   NodeImporter(const onnx::NodeProto &node, int64_t opset, OpBuilder &builder,
-               Location loc, llvm::StringMap<Value> &values)
-      : node(node), opset(opset), builder(builder), loc(loc), values(values) {}
+               Location loc, llvm::StringMap<Value> &values,
+               TensorConverter convertTensor)
+      : node(node), opset(opset), builder(builder), loc(loc),
+        convertTensor(std::move(convertTensor)), values(values) {}
 
   const onnx::NodeProto &node;
   /// The default-domain opset the model imports.
   const int64_t opset;
   OpBuilder &builder;
   const Location loc;
+  /// Decodes tensor-valued attributes exactly as initializers are decoded.
+  const TensorConverter convertTensor;
 
   /// Reports "node 'N' (Type, opset V): message" at the node; fails.
   LogicalResult error(const Twine &message);
@@ -76,6 +84,12 @@ public:
 
   /// Binds output `i` to `value` (an empty output name is skipped).
   void setOutput(unsigned i, Value value);
+  /// Binds output 0 to `value`; fails if it is null (its error was
+  /// reported when it was created).
+  LogicalResult finish(Value value) {
+    setOutput(0, value);
+    return success(value != nullptr);
+  }
 
   /// Creates a kiln op with inferred types; null, with errors reported at
   /// the node, if it is invalid.

@@ -246,10 +246,10 @@ private:
   }
   Location nodeLoc(const onnx::NodeProto &node, unsigned index);
   FailureOr<RankedTensorType> convertValueType(const onnx::ValueInfoProto &v);
-  FailureOr<Value> importTensor(const onnx::TensorProto &tensor,
-                                StringRef what);
+  FailureOr<ElementsAttr> convertTensor(const onnx::TensorProto &tensor,
+                                        const Twine &what);
   LogicalResult readExternalData(const onnx::TensorProto &tensor, int64_t bytes,
-                                 std::string &out, StringRef what);
+                                 std::string &out, const Twine &what);
 
   MLIRContext &context;
   const ONNXImportOptions &options;
@@ -297,7 +297,7 @@ ModelImporter::convertValueType(const onnx::ValueInfoProto &v) {
 
 LogicalResult ModelImporter::readExternalData(const onnx::TensorProto &tensor,
                                               int64_t bytes, std::string &out,
-                                              StringRef what) {
+                                              const Twine &what) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const onnx::StringStringEntryProto &e : tensor.external_data()) {
@@ -369,8 +369,9 @@ static std::string packField(const Field &field, unsigned width) {
   return out;
 }
 
-FailureOr<Value> ModelImporter::importTensor(const onnx::TensorProto &tensor,
-                                             StringRef what) {
+FailureOr<ElementsAttr>
+ModelImporter::convertTensor(const onnx::TensorProto &tensor,
+                             const Twine &what) {
   Type element = convertElementType(tensor.data_type(), &context);
   if (!element)
     return error(what + " has unsupported element type " +
@@ -437,10 +438,7 @@ FailureOr<Value> ModelImporter::importTensor(const onnx::TensorProto &tensor,
     std::string name = tensor.name().empty() ? "constant" : tensor.name();
     attr = DenseResourceElementsAttr::get(type, name, std::move(blob));
   }
-  Operation *op = createVerified<ConstantOp>(builder, fileLoc, 1, attr);
-  if (!op)
-    return failure();
-  return op->getResult(0);
+  return attr;
 }
 
 OwningOpRef<ModuleOp> ModelImporter::import(const onnx::ModelProto &model) {
@@ -470,10 +468,15 @@ OwningOpRef<ModuleOp> ModelImporter::import(const onnx::ModelProto &model) {
   // initializer as its default and is not a function argument.
   llvm::StringSet<> initializers;
   for (const onnx::TensorProto &t : graph.initializer()) {
-    FailureOr<Value> v = importTensor(t, "initializer '" + t.name() + "'");
-    if (failed(v))
+    FailureOr<ElementsAttr> attr =
+        convertTensor(t, "initializer '" + t.name() + "'");
+    if (failed(attr))
       return nullptr;
-    values[t.name()] = *v;
+    Operation *constant =
+        createVerified<ConstantOp>(builder, fileLoc, 1, *attr);
+    if (!constant)
+      return nullptr;
+    values[t.name()] = constant->getResult(0);
     initializers.insert(t.name());
   }
   SmallVector<Type> inputTypes;
@@ -525,7 +528,10 @@ OwningOpRef<ModuleOp> ModelImporter::import(const onnx::ModelProto &model) {
                           "an undefined value)";
         return nullptr;
       }
-    NodeImporter importer(node, opset, builder, loc, values);
+    NodeImporter importer(node, opset, builder, loc, values,
+                          [&](const onnx::TensorProto &t, const Twine &what) {
+                            return convertTensor(t, what);
+                          });
     if (failed(converter->second(importer)))
       return nullptr;
     for (auto [i, out] : llvm::enumerate(node.output()))

@@ -47,8 +47,7 @@ static LogicalResult convertReduce(NodeImporter &n, int64_t axesInputSince) {
                      normalized.end());
   }
   Value y = n.create<OpTy>(*x, normalized, n.intAttr("keepdims", 1) != 0);
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 template <typename OpTy>
@@ -62,8 +61,7 @@ static LogicalResult convertArgReduce(NodeImporter &n) {
     return failure();
   Value y = n.create<OpTy>(*x, *axis, n.intAttr("keepdims", 1) != 0,
                            n.intAttr("select_last_index", 0) != 0);
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 void onnx_import::registerReductionOps(OpConverterMap &map) {

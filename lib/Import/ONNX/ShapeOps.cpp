@@ -64,8 +64,7 @@ static LogicalResult convertReshape(NodeImporter &n) {
   if (n.intAttr("allowzero", 0) != 0 && llvm::is_contained(*shape, 0))
     return n.error("allowzero with a zero in the shape is not supported");
   Value y = n.create<ReshapeOp>(*x, *shape);
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 static LogicalResult convertFlatten(NodeImporter &n) {
@@ -100,8 +99,7 @@ static LogicalResult convertFlatten(NodeImporter &n) {
     return n.error("cannot flatten with dynamic dims on both sides of the "
                    "axis");
   Value y = n.create<ReshapeOp>(*x, shape);
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 static LogicalResult convertSqueezeLike(NodeImporter &n, bool unsqueeze) {
@@ -159,8 +157,7 @@ static LogicalResult convertSqueezeLike(NodeImporter &n, bool unsqueeze) {
     }
   }
   Value y = reshapeTo(n, *x, dims, source);
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 static LogicalResult convertTranspose(NodeImporter &n) {
@@ -175,8 +172,7 @@ static LogicalResult convertTranspose(NodeImporter &n) {
     for (int64_t i = rank - 1; i >= 0; --i)
       perm.push_back(i);
   Value y = n.create<TransposeOp>(*x, perm);
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 static LogicalResult convertConcat(NodeImporter &n) {
@@ -192,8 +188,7 @@ static LogicalResult convertConcat(NodeImporter &n) {
   if (!axis)
     return failure();
   Value y = n.create<ConcatOp>(inputs, *axis);
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 static LogicalResult convertSplit(NodeImporter &n) {
@@ -266,8 +261,7 @@ static LogicalResult convertSlice(NodeImporter &n) {
   if (!steps)
     steps = SmallVector<int64_t>(starts->size(), 1);
   Value y = n.create<SliceOp>(*x, *starts, *ends, *axes, *steps);
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 static LogicalResult convertGather(NodeImporter &n) {
@@ -279,8 +273,7 @@ static LogicalResult convertGather(NodeImporter &n) {
   if (!axis)
     return failure();
   Value y = n.create<GatherOp>(*data, *indices, *axis);
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 static LogicalResult convertPad(NodeImporter &n) {
@@ -320,8 +313,7 @@ static LogicalResult convertPad(NodeImporter &n) {
   Value y = n.create<PadOp>(*x, PadModeAttr::get(n.builder.getContext(), mode),
                             n.builder.getDenseI64ArrayAttr(*pads),
                             n.builder.getF64FloatAttr(value));
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 static LogicalResult convertExpand(NodeImporter &n) {
@@ -332,8 +324,7 @@ static LogicalResult convertExpand(NodeImporter &n) {
   if (!shape)
     return n.error("the shape must be a constant for Kiln");
   Value y = n.create<BroadcastToOp>(*x, *shape);
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 /// Turns a Constant node's attribute into a tensor.
@@ -341,50 +332,11 @@ static LogicalResult convertConstant(NodeImporter &n) {
   Builder &b = n.builder;
   Value y;
   if (const onnx::AttributeProto *a = n.attr("value")) {
-    // Reuse the initializer path through a one-tensor conversion.
-    const onnx::TensorProto &t = a->t();
-    Type element = convertElementType(t.data_type(), b.getContext());
-    if (!element)
-      return n.error("the constant has an unsupported element type");
-    SmallVector<int64_t> dims(t.dims().begin(), t.dims().end());
-    auto type = RankedTensorType::get(dims, element);
-    int64_t count = type.getNumElements();
-    unsigned width =
-        element.isInteger(1) ? 1 : (element.getIntOrFloatBitWidth() + 7) / 8;
-    std::string raw;
-    if (t.has_raw_data()) {
-      raw = t.raw_data();
-    } else if (element.isF32()) {
-      for (float f : t.float_data())
-        raw.append(reinterpret_cast<const char *>(&f), 4);
-    } else if (element.isF64()) {
-      for (double d : t.double_data())
-        raw.append(reinterpret_cast<const char *>(&d), 8);
-    } else if (element.isInteger(64)) {
-      for (int64_t v : t.int64_data())
-        raw.append(reinterpret_cast<const char *>(&v), 8);
-    } else if (isa<IntegerType>(element) || element.isF16() ||
-               element.isBF16()) {
-      for (int32_t v : t.int32_data())
-        raw.append(reinterpret_cast<const char *>(&v), width);
-    } else {
-      return n.error("unsupported constant encoding");
-    }
-    if (static_cast<int64_t>(raw.size()) != count * width)
-      return n.error("the constant holds " + Twine(raw.size()) +
-                     " bytes, but its shape and type need " +
-                     Twine(count * width));
-    ElementsAttr attr;
-    if (element.isInteger(1)) {
-      SmallVector<bool> bits;
-      for (char c : raw)
-        bits.push_back(c != 0);
-      attr = DenseElementsAttr::get(type, bits);
-    } else {
-      attr = DenseElementsAttr::getFromRawBuffer(
-          type, ArrayRef<char>(raw.data(), raw.size()));
-    }
-    y = n.create<ConstantOp>(attr);
+    FailureOr<ElementsAttr> attr =
+        n.convertTensor(a->t(), "the value of node '" + n.node.name() + "'");
+    if (failed(attr))
+      return failure();
+    y = n.create<ConstantOp>(*attr);
   } else if (const onnx::AttributeProto *a = n.attr("value_float")) {
     y = n.create<ConstantOp>(DenseElementsAttr::get(
         RankedTensorType::get({}, b.getF32Type()), a->f()));
@@ -403,8 +355,7 @@ static LogicalResult convertConstant(NodeImporter &n) {
     return n.error("only value, value_float(s) and value_int(s) constants "
                    "are supported");
   }
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 /// Shape of a statically shaped tensor, as a constant.
@@ -467,8 +418,7 @@ static LogicalResult convertConstantOfShape(NodeImporter &n) {
       return n.error("the shape has a negative dimension");
   Value y = n.create<ConstantOp>(
       DenseElementsAttr::get(RankedTensorType::get(*shape, element), fill));
-  n.setOutput(0, y);
-  return success(y != nullptr);
+  return n.finish(y);
 }
 
 void onnx_import::registerShapeOps(OpConverterMap &map) {
