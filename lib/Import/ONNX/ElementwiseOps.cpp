@@ -10,24 +10,6 @@ using namespace mlir;
 using namespace mlir::kiln;
 using namespace mlir::kiln::onnx_import;
 
-/// An op of one input and one output, no attributes.
-template <typename OpTy> static LogicalResult convertUnary(NodeImporter &n) {
-  FailureOr<Value> x = n.requiredInput(0);
-  if (failed(x))
-    return failure();
-  Value y = n.create<OpTy>(*x);
-  return n.finish(y);
-}
-
-/// A broadcasting op of two inputs.
-template <typename OpTy> static LogicalResult convertBinary(NodeImporter &n) {
-  FailureOr<Value> a = n.requiredInput(0), b = n.requiredInput(1);
-  if (failed(a) || failed(b))
-    return failure();
-  Value y = n.create<OpTy>(*a, *b);
-  return n.finish(y);
-}
-
 /// Sum, Max, Min and Mean of any number of inputs, as a chain.
 template <typename OpTy>
 static LogicalResult convertVariadic(NodeImporter &n, bool mean = false) {

@@ -10,14 +10,6 @@ using namespace mlir;
 using namespace mlir::kiln;
 using namespace mlir::kiln::onnx_import;
 
-static LogicalResult convertMatMul(NodeImporter &n) {
-  FailureOr<Value> a = n.requiredInput(0), b = n.requiredInput(1);
-  if (failed(a) || failed(b))
-    return failure();
-  Value y = n.create<MatMulOp>(*a, *b);
-  return n.finish(y);
-}
-
 /// Gemm: alpha * A' * B' + beta * C, with A' and B' optionally transposed.
 static LogicalResult convertGemm(NodeImporter &n) {
   FailureOr<Value> a = n.requiredInput(0), b = n.requiredInput(1);
@@ -225,26 +217,14 @@ template <typename OpTy> static LogicalResult convertSoftmax(NodeImporter &n) {
 }
 
 void onnx_import::registerNNOps(OpConverterMap &map) {
-  map["MatMul"] = convertMatMul;
+  map["MatMul"] = convertBinary<MatMulOp>;
   map["Gemm"] = convertGemm;
   map["Conv"] = convertConvLike<ConvOp>;
   map["ConvTranspose"] = convertConvLike<ConvTransposeOp>;
   map["MaxPool"] = convertPool<MaxPoolOp>;
   map["AveragePool"] = convertPool<AveragePoolOp>;
-  map["GlobalAveragePool"] = [](NodeImporter &n) {
-    FailureOr<Value> x = n.requiredInput(0);
-    if (failed(x))
-      return failure();
-    Value y = n.create<GlobalAveragePoolOp>(*x);
-    return n.finish(y);
-  };
-  map["GlobalMaxPool"] = [](NodeImporter &n) {
-    FailureOr<Value> x = n.requiredInput(0);
-    if (failed(x))
-      return failure();
-    Value y = n.create<GlobalMaxPoolOp>(*x);
-    return n.finish(y);
-  };
+  map["GlobalAveragePool"] = convertUnary<GlobalAveragePoolOp>;
+  map["GlobalMaxPool"] = convertUnary<GlobalMaxPoolOp>;
   map["BatchNormalization"] = convertBatchNorm;
   map["LayerNormalization"] = convertLayerNorm;
   map["Softmax"] = convertSoftmax<SoftmaxOp>;

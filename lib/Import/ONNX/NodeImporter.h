@@ -111,6 +111,23 @@ private:
   llvm::StringMap<Value> &values;
 };
 
+/// Converts a node of one input and one output, without attributes, to
+/// `OpTy`.
+template <typename OpTy> LogicalResult convertUnary(NodeImporter &n) {
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  return n.finish(n.create<OpTy>(*x));
+}
+
+/// Converts a node of two inputs, without attributes, to `OpTy`.
+template <typename OpTy> LogicalResult convertBinary(NodeImporter &n) {
+  FailureOr<Value> a = n.requiredInput(0), b = n.requiredInput(1);
+  if (failed(a) || failed(b))
+    return failure();
+  return n.finish(n.create<OpTy>(*a, *b));
+}
+
 } // namespace onnx_import
 } // namespace kiln
 } // namespace mlir
