@@ -9,11 +9,11 @@ from lit.llvm import llvm_config
 config.name = "KILN"
 # The internal shell: the same behaviour on every lit version.
 config.test_format = lit.formats.ShTest(execute_external=False)
-config.suffixes = [".mlir", ".onnxtxt"]
+config.suffixes = [".mlir", ".onnxtxt", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
 config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py",
-                   "lit.site.cfg.py", "unittests", "e2e", "Inputs"]
+                   "lit.site.cfg.py", "unittests", "e2e", "fuzz", "Inputs"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 
@@ -21,5 +21,5 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.kiln_tools_dir, config.llvm_tools_dir]
-tools = ["kiln-opt", "kiln-translate"]
+tools = ["kiln-opt", "kiln-translate", "kilnc"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

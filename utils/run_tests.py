@@ -10,6 +10,10 @@ Suites, in order:
   lit     LLVM 22's lit over <build>/test (FileCheck tests of the tools)
   unit    <build>/bin/KilnUnitTests (GoogleTest)
   pytest  <venv>/bin/python -m pytest over test/e2e, if it holds test_*.py
+          (the ONNX node tests, the real models)
+  fuzz    utils/run_fuzzer.sh: the ONNX importer's libFuzzer target for
+          --fuzz-seconds (default 60); one test, passed when no input
+          crashed it
 
 Each suite writes a JUnit-style XML report under <build>/test-results/, and
 every report is read by the same parser. A suite that ends without a
@@ -134,6 +138,23 @@ def run_suite(name: str, command: Sequence[str], report: Path,
     return result
 
 
+def run_command_suite(name: str, command: Sequence[str], cwd: Path,
+                      env: dict) -> SuiteResult:
+    """Runs a suite that is one test: it passes when the command exits 0."""
+    result = SuiteResult(name)
+    banner(f"{name}: {' '.join(str(c) for c in command)}")
+    try:
+        status = subprocess.call([str(c) for c in command], cwd=cwd, env=env)
+    except OSError as err:
+        return result.fail(f"{name} could not start: {err}")
+    if status != 0:
+        how = (f"was killed by signal {-status}" if status < 0 else
+               f"exited with status {status}")
+        return result.fail(f"{name} {how}")
+    result.passed += 1
+    return result
+
+
 def e2e_tests_present(folder: Path) -> bool:
     return folder.is_dir() and any(folder.rglob("test_*.py"))
 
@@ -171,6 +192,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--venv", default=default_venv,
                         help="the Python virtual environment holding "
                         "pytest (default: %(default)s)")
+    parser.add_argument("--fuzz-seconds", type=int,
+                        default=int(os.environ.get("KILN_FUZZ_SECONDS", 60)),
+                        help="how long the importer's fuzzer runs; 0 leaves "
+                        "it out, and says so (default: %(default)s)")
     args = parser.parse_args(argv)
 
     build = Path(args.build_dir).resolve()
@@ -210,6 +235,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         results.append(
             SuiteResult("pytest", ran=False,
                         note="not run: no test/e2e/test_*.py yet"))
+
+    if args.fuzz_seconds > 0:
+        results.append(
+            run_command_suite("fuzz", [
+                "bash", REPO_ROOT / "utils" / "run_fuzzer.sh",
+                str(args.fuzz_seconds)
+            ], REPO_ROOT, env))
+    else:
+        results.append(
+            SuiteResult("fuzz", ran=False, note="not run: --fuzz-seconds 0"))
 
     print_table(results)
     passed = sum(r.passed for r in results)

@@ -31,44 +31,6 @@ static LogicalResult convertVariadic(NodeImporter &n, bool mean = false) {
   return n.finish(acc);
 }
 
-static LogicalResult convertClip(NodeImporter &n) {
-  FailureOr<Value> x = n.requiredInput(0);
-  if (failed(x))
-    return failure();
-  std::optional<double> min, max;
-  if (n.opset < 11) {
-    if (n.attr("min"))
-      min = n.floatAttr("min", 0);
-    if (n.attr("max"))
-      max = n.floatAttr("max", 0);
-  } else {
-    for (unsigned i : {1u, 2u}) {
-      if (!n.input(i))
-        continue;
-      std::optional<double> bound = n.constantScalar(i);
-      if (!bound)
-        return n.error("bound " + Twine(i) +
-                       " must be a constant scalar for Kiln");
-      (i == 1 ? min : max) = bound;
-    }
-  }
-  Builder &b = n.builder;
-  Value y = n.create<ClipOp>(*x, min ? b.getF64FloatAttr(*min) : FloatAttr(),
-                             max ? b.getF64FloatAttr(*max) : FloatAttr());
-  return n.finish(y);
-}
-
-static LogicalResult convertCast(NodeImporter &n) {
-  FailureOr<Value> x = n.requiredInput(0);
-  if (failed(x))
-    return failure();
-  Type to = convertElementType(n.intAttr("to", 0), n.builder.getContext());
-  if (!to)
-    return n.error("casts to an unsupported element type");
-  Value y = n.create<CastOp>(*x, TypeAttr::get(to));
-  return n.finish(y);
-}
-
 static LogicalResult convertIdentity(NodeImporter &n) {
   FailureOr<Value> x = n.requiredInput(0);
   if (failed(x))
@@ -77,11 +39,49 @@ static LogicalResult convertIdentity(NodeImporter &n) {
   return success();
 }
 
-/// Inference-mode Dropout is the identity; its mask output is not supported.
+/// Dropout outside training is the identity, and its mask (opset 10 on) is
+/// all true. Training mode (opset 12's `training_mode` input) draws random
+/// numbers unless the ratio is 0, so only that case is taken.
 static LogicalResult convertDropout(NodeImporter &n) {
-  if (n.node.output_size() > 1 && !n.node.output(1).empty())
-    return n.error("the mask output of Dropout is not supported");
-  return convertIdentity(n);
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  if (n.opset >= 12 && n.input(2)) {
+    std::optional<SmallVector<int64_t>> training = n.constantInts(2);
+    if (!training || training->size() != 1)
+      return n.error("training_mode must be a constant scalar for Kiln");
+    if ((*training)[0] != 0) {
+      std::optional<double> ratio =
+          n.input(1) ? n.constantScalar(1) : std::optional<double>(0.5);
+      if (!ratio || *ratio != 0)
+        return n.error("training-mode Dropout with a non-zero ratio draws "
+                       "random numbers, which Kiln does not import");
+    }
+  }
+  n.setOutput(0, *x);
+  if (n.node.output_size() < 2 || n.node.output(1).empty())
+    return success();
+  if (n.opset < 10)
+    return n.error("the mask output of Dropout before opset 10 is not "
+                   "supported");
+  auto type = mlir::cast<RankedTensorType>(x->getType());
+  if (!type.hasStaticShape())
+    return n.error("the mask output needs a static shape");
+  auto maskType = RankedTensorType::get(type.getShape(), n.builder.getI1Type());
+  Value mask = n.create<ConstantOp>(DenseElementsAttr::get(maskType, true));
+  n.setOutput(1, mask);
+  return success(mask != nullptr);
+}
+
+/// BitCast (opset 26): the bits of each element read as type `to`.
+static LogicalResult convertBitCast(NodeImporter &n) {
+  FailureOr<Value> x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  Type to = convertElementType(n.intAttr("to", 0), n.builder.getContext());
+  if (!to)
+    return n.error("bitcasts to an unsupported element type");
+  return n.finish(n.create<BitcastOp>(*x, TypeAttr::get(to)));
 }
 
 static LogicalResult convertWhere(NodeImporter &n) {
@@ -131,7 +131,6 @@ void onnx_import::registerElementwiseOps(OpConverterMap &map) {
   map["Sub"] = convertBinary<SubOp>;
   map["Mul"] = convertBinary<MulOp>;
   map["Div"] = convertBinary<DivOp>;
-  map["Pow"] = convertBinary<PowOp>;
   map["Equal"] = convertBinary<EqualOp>;
   map["Less"] = convertBinary<LessOp>;
   map["LessOrEqual"] = convertBinary<LessEqualOp>;
@@ -165,9 +164,8 @@ void onnx_import::registerElementwiseOps(OpConverterMap &map) {
   map["LeakyRelu"] = convertLeakyRelu;
   map["Elu"] = convertElu;
   map["Gelu"] = convertGelu;
-  map["Clip"] = convertClip;
-  map["Cast"] = convertCast;
   map["Identity"] = convertIdentity;
   map["Dropout"] = convertDropout;
+  map["BitCast"] = convertBitCast;
   map["Where"] = convertWhere;
 }

@@ -33,12 +33,45 @@ class NodeImporter;
 using TensorConverter = std::function<FailureOr<ElementsAttr>(
     const onnx::TensorProto &, const Twine &what)>;
 using OpConverter = std::function<LogicalResult(NodeImporter &)>;
+/// Imports a subgraph (an If branch, a Scan or Loop body) inline at the
+/// builder's insertion point, binding its inputs to the given values with
+/// `outer`'s values visible; returns its outputs.
+using SubgraphImporter = std::function<FailureOr<SmallVector<Value>>(
+    const onnx::GraphProto &, ArrayRef<Value>,
+    const llvm::StringMap<Value> &outer)>;
 using OpConverterMap = llvm::StringMap<OpConverter>;
 
 void registerElementwiseOps(OpConverterMap &map);
 void registerNNOps(OpConverterMap &map);
 void registerShapeOps(OpConverterMap &map);
 void registerReductionOps(OpConverterMap &map);
+void registerElementwiseExtraOps(OpConverterMap &map);
+void registerIndexingOps(OpConverterMap &map);
+void registerAttentionOps(OpConverterMap &map);
+void registerLossOps(OpConverterMap &map);
+void registerNormalizationOps(OpConverterMap &map);
+void registerSpaceDepthOps(OpConverterMap &map);
+void registerQuantizationOps(OpConverterMap &map);
+void registerRecurrentOps(OpConverterMap &map);
+void registerSignalOps(OpConverterMap &map);
+void registerControlFlowOps(OpConverterMap &map);
+
+/// ONNX element types newer than the ONNX library Kiln links (1.12), which
+/// does not name them; `data_type` and `elem_type` carry them as numbers.
+enum : int32_t {
+  kOnnxFloat8E4M3FN = 17,
+  kOnnxFloat8E4M3FNUZ = 18,
+  kOnnxFloat8E5M2 = 19,
+  kOnnxFloat8E5M2FNUZ = 20,
+  kOnnxUInt4 = 21,
+  kOnnxInt4 = 22,
+  kOnnxFloat4E2M1 = 23,
+  kOnnxFloat8E8M0 = 24,
+  kOnnxUInt2 = 25,
+  kOnnxInt2 = 26,
+  kOnnxFloat6E2M3 = 27,
+  kOnnxFloat6E3M2 = 28,
+};
 
 /// Converts an ONNX element type; null for types Kiln does not handle.
 Type convertElementType(int32_t onnxType, MLIRContext *context);
@@ -61,6 +94,8 @@ public:
   /// Decodes tensor-valued attributes exactly as initializers are decoded.
   const TensorConverter convertTensor;
 
+  /// "node 'N' (Type, opset V)", as errors name the node.
+  std::string describe() const;
   /// Reports "node 'N' (Type, opset V): message" at the node; fails.
   LogicalResult error(const Twine &message);
 
@@ -96,8 +131,12 @@ public:
   template <typename OpTy, typename... Args> Value create(Args &&...args) {
     Operation *op =
         createVerified<OpTy>(builder, loc, 1, std::forward<Args>(args)...);
-    return op ? op->getResult(0) : Value();
+    return op ? foldCreated(op) : Value();
   }
+  /// Folds a just-created one-result op whose operands allow it (see
+  /// ImportFolding.cpp): returns the value it folds to, a new small
+  /// kiln.constant, or else the op's result.
+  Value foldCreated(Operation *op);
   /// A kiln.constant of an integer tensor.
   Value constantI64(ArrayRef<int64_t> values);
   /// A scalar constant of `elementType`.
@@ -106,6 +145,14 @@ public:
   /// Normalises a possibly negative axis for `rank`; reports an error and
   /// returns nullopt when out of range.
   std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+  /// Imports the graph attribute `name` inline with `inputs` bound to its
+  /// inputs; reports an error naming the node if it is missing.
+  FailureOr<SmallVector<Value>> importSubgraph(StringRef name,
+                                               ArrayRef<Value> inputs);
+
+  /// Set by the model importer.
+  SubgraphImporter subgraphImporter;
 
 private:
   llvm::StringMap<Value> &values;

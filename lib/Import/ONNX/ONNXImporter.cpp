@@ -34,9 +34,24 @@ static constexpr int64_t kMaxTensorBytes = int64_t(1) << 36;
 // NodeImporter
 //===----------------------------------------------------------------------===//
 
+std::string NodeImporter::describe() const {
+  std::string name = node.name();
+  if (auto nameLoc = dyn_cast<NameLoc>(loc))
+    name = nameLoc.getName().str();
+  return "node '" + name + "' (" + node.op_type() + ", opset " +
+         std::to_string(opset) + ")";
+}
+
+FailureOr<SmallVector<Value>>
+NodeImporter::importSubgraph(StringRef name, ArrayRef<Value> inputs) {
+  const onnx::AttributeProto *a = attr(name);
+  if (!a || !a->has_g())
+    return error("needs the graph attribute '" + name + "'");
+  return subgraphImporter(a->g(), inputs, values);
+}
+
 LogicalResult NodeImporter::error(const Twine &message) {
-  return emitError(loc) << "node '" << node.name() << "' (" << node.op_type()
-                        << ", opset " << opset << "): " << message;
+  return emitError(loc) << describe() << ": " << message;
 }
 
 unsigned NodeImporter::numInputs() const {
@@ -70,6 +85,11 @@ RankedTensorType NodeImporter::inputType(unsigned i) const {
 static std::optional<SmallVector<APInt>> constantIntElements(Value value) {
   if (!value)
     return std::nullopt;
+  // A tensor with no elements is a known (empty) list, whatever defines it.
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (type && type.hasStaticShape() && type.getNumElements() == 0 &&
+      isa<IntegerType>(type.getElementType()))
+    return SmallVector<APInt>();
   auto constant = value.getDefiningOp<ConstantOp>();
   if (!constant || !isa<IntegerType>(constant.getType().getElementType()))
     return std::nullopt;
@@ -210,6 +230,35 @@ Type onnx_import::convertElementType(int32_t onnxType, MLIRContext *context) {
   case onnx::TensorProto::UINT64:
     return b.getIntegerType(64, /*isSigned=*/false);
   default:
+    break;
+  }
+  // Types newer than the ONNX library Kiln links (1.12), by number.
+  switch (onnxType) {
+  case kOnnxFloat8E4M3FN:
+    return b.getType<Float8E4M3FNType>();
+  case kOnnxFloat8E4M3FNUZ:
+    return b.getType<Float8E4M3FNUZType>();
+  case kOnnxFloat8E5M2:
+    return b.getType<Float8E5M2Type>();
+  case kOnnxFloat8E5M2FNUZ:
+    return b.getType<Float8E5M2FNUZType>();
+  case kOnnxUInt4:
+    return b.getIntegerType(4, /*isSigned=*/false);
+  case kOnnxInt4:
+    return b.getIntegerType(4);
+  case kOnnxFloat4E2M1:
+    return b.getType<Float4E2M1FNType>();
+  case kOnnxFloat8E8M0:
+    return b.getType<Float8E8M0FNUType>();
+  case kOnnxUInt2:
+    return b.getIntegerType(2, /*isSigned=*/false);
+  case kOnnxInt2:
+    return b.getIntegerType(2);
+  case kOnnxFloat6E2M3:
+    return b.getType<Float6E2M3FNType>();
+  case kOnnxFloat6E3M2:
+    return b.getType<Float6E3M2FNType>();
+  default:
     return {};
   }
 }
@@ -218,9 +267,22 @@ Type onnx_import::convertElementType(int32_t onnxType, MLIRContext *context) {
 // The model importer
 //===----------------------------------------------------------------------===//
 
+/// Whether `path` is `dir` or lies under it (both absolute, normalised).
+static bool isInsideFolder(StringRef path, StringRef dir) {
+  return path.starts_with(dir) &&
+         (path.size() == dir.size() ||
+          llvm::sys::path::is_separator(path[dir.size()]));
+}
+
 namespace {
 
 static std::string dataTypeName(int32_t type) {
+  static const char *const newer[] = {
+      "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
+      "UINT4",        "INT4",           "FLOAT4E2M1", "FLOAT8E8M0",
+      "UINT2",        "INT2",           "FLOAT6E2M3", "FLOAT6E3M2"};
+  if (type >= kOnnxFloat8E4M3FN && type <= kOnnxFloat6E3M2)
+    return newer[type - kOnnxFloat8E4M3FN];
   if (onnx::TensorProto::DataType_IsValid(type))
     return onnx::TensorProto::DataType_Name(
         static_cast<onnx::TensorProto::DataType>(type));
@@ -236,6 +298,16 @@ public:
     registerNNOps(converters);
     registerShapeOps(converters);
     registerReductionOps(converters);
+    registerElementwiseExtraOps(converters);
+    registerIndexingOps(converters);
+    registerAttentionOps(converters);
+    registerLossOps(converters);
+    registerNormalizationOps(converters);
+    registerSpaceDepthOps(converters);
+    registerQuantizationOps(converters);
+    registerRecurrentOps(converters);
+    registerSignalOps(converters);
+    registerControlFlowOps(converters);
   }
 
   OwningOpRef<ModuleOp> import(const onnx::ModelProto &model);
@@ -250,6 +322,12 @@ private:
                                         const Twine &what);
   LogicalResult readExternalData(const onnx::TensorProto &tensor, int64_t bytes,
                                  std::string &out, const Twine &what);
+  /// A NodeImporter for `node`, reading and binding values in `scope`.
+  NodeImporter makeNodeImporter(const onnx::NodeProto &node, Location loc,
+                                llvm::StringMap<Value> &scope);
+  FailureOr<SmallVector<Value>>
+  importSubgraph(const onnx::GraphProto &graph, ArrayRef<Value> inputs,
+                 const llvm::StringMap<Value> &outer);
 
   MLIRContext &context;
   const ONNXImportOptions &options;
@@ -257,6 +335,8 @@ private:
   Location fileLoc;
   OpConverterMap converters;
   llvm::StringMap<Value> values;
+  /// The default-domain opset the model imports.
+  int64_t opset = -1;
 };
 
 } // namespace
@@ -322,13 +402,17 @@ LogicalResult ModelImporter::readExternalData(const onnx::TensorProto &tensor,
                  options.modelDir + "'");
   SmallString<256> joined(dir);
   llvm::sys::path::append(joined, location);
+  // Checked lexically first, so that a path out of the folder is named as
+  // such whether or not its target exists.
+  SmallString<256> lexical(joined);
+  llvm::sys::path::remove_dots(lexical, /*remove_dot_dot=*/true);
+  if (!isInsideFolder(lexical, dir))
+    return error(what + ": external-data path '" + location +
+                 "' leaves the model's folder");
   if (llvm::sys::fs::real_path(joined, path))
     return error(what + ": external-data file '" + location +
                  "' not found in " + dir);
-  StringRef prefix(dir);
-  if (!StringRef(path).starts_with(prefix) ||
-      (path.size() > prefix.size() &&
-       !llvm::sys::path::is_separator(path[prefix.size()])))
+  if (!isInsideFolder(path, dir))
     return error(what + ": external-data path '" + location +
                  "' leaves the model's folder");
   if (length >= 0 && length != bytes)
@@ -386,18 +470,30 @@ ModelImporter::convertTensor(const onnx::TensorProto &tensor,
     shape.push_back(d);
     count *= d;
   }
-  unsigned width =
-      element.isInteger(1) ? 1 : (element.getIntOrFloatBitWidth() + 7) / 8;
+  // Types of 2, 4 and 6 bits are packed LSB first, several to a byte.
+  unsigned bits = element.isInteger(1) ? 8 : element.getIntOrFloatBitWidth();
+  bool subByte = bits < 8;
+  unsigned width = subByte ? 1 : bits / 8;
   if (count > kMaxTensorBytes / width)
     return error(what + " declares more bytes than Kiln accepts");
-  int64_t bytes = count * width;
+  int64_t bytes = subByte ? (count * bits + 7) / 8 : count * width;
 
   std::string data;
+  // 6-bit types in int32_data hold one element per entry, not a bitstream.
+  SmallVector<uint8_t> codes;
+  bool haveCodes = false;
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
     if (failed(readExternalData(tensor, bytes, data, what)))
       return failure();
   } else if (tensor.has_raw_data()) {
     data = tensor.raw_data();
+  } else if (subByte && bits == 6) {
+    if (tensor.int32_data_size() != count)
+      return error(what + " holds " + Twine(tensor.int32_data_size()) +
+                   " elements, but its shape needs " + Twine(count));
+    for (int32_t v : tensor.int32_data())
+      codes.push_back(static_cast<uint8_t>(v) & 0x3f);
+    haveCodes = true;
   } else {
     switch (tensor.data_type()) {
     case onnx::TensorProto::FLOAT:
@@ -413,22 +509,45 @@ ModelImporter::convertTensor(const onnx::TensorProto &tensor,
     case onnx::TensorProto::UINT64:
       data = packField(tensor.uint64_data(), width);
       break;
-    default: // Narrow integers, bool, float16 and bfloat16 use int32_data.
+    default: // Narrow integers, bool, 16- and 8-bit floats use int32_data;
+             // 4- and 2-bit types hold one packed byte per entry.
       data = packField(tensor.int32_data(), width);
       break;
     }
   }
-  if (static_cast<int64_t>(data.size()) != bytes)
+  if (!haveCodes && static_cast<int64_t>(data.size()) != bytes)
     return error(what + " holds " + Twine(data.size()) + " bytes, but its " +
                  "shape and type need " + Twine(bytes));
+  if (subByte && !haveCodes)
+    for (int64_t i = 0; i < count; ++i) {
+      uint64_t bit = i * bits, word = 0;
+      // Up to two bytes hold one element's bits.
+      for (uint64_t byte = bit / 8; byte <= (bit + bits - 1) / 8; ++byte)
+        word |= uint64_t(static_cast<uint8_t>(data[byte]))
+                << (8 * (byte - bit / 8));
+      codes.push_back((word >> (bit % 8)) & ((1u << bits) - 1));
+    }
 
   auto type = RankedTensorType::get(shape, element);
   ElementsAttr attr;
   if (element.isInteger(1)) {
-    SmallVector<bool> bits;
+    SmallVector<bool> bools;
     for (char c : data)
-      bits.push_back(c != 0);
-    attr = DenseElementsAttr::get(type, bits);
+      bools.push_back(c != 0);
+    attr = DenseElementsAttr::get(type, bools);
+  } else if (subByte) {
+    // Always inline: dense_resource blobs have no sub-byte layout.
+    if (auto floatType = dyn_cast<FloatType>(element)) {
+      SmallVector<APFloat> values;
+      for (uint8_t c : codes)
+        values.emplace_back(floatType.getFloatSemantics(), APInt(bits, c));
+      attr = DenseElementsAttr::get(type, values);
+    } else {
+      SmallVector<APInt> values;
+      for (uint8_t c : codes)
+        values.emplace_back(bits, c);
+      attr = DenseElementsAttr::get(type, values);
+    }
   } else if (count <= kInlineElementLimit) {
     attr = DenseElementsAttr::getFromRawBuffer(
         type, ArrayRef<char>(data.data(), data.size()));
@@ -441,8 +560,77 @@ ModelImporter::convertTensor(const onnx::TensorProto &tensor,
   return attr;
 }
 
+NodeImporter ModelImporter::makeNodeImporter(const onnx::NodeProto &node,
+                                             Location loc,
+                                             llvm::StringMap<Value> &scope) {
+  NodeImporter importer(node, opset, builder, loc, scope,
+                        [this](const onnx::TensorProto &t, const Twine &what) {
+                          return convertTensor(t, what);
+                        });
+  importer.subgraphImporter = [this](const onnx::GraphProto &graph,
+                                     ArrayRef<Value> inputs,
+                                     const llvm::StringMap<Value> &outer) {
+    return importSubgraph(graph, inputs, outer);
+  };
+  return importer;
+}
+
+FailureOr<SmallVector<Value>>
+ModelImporter::importSubgraph(const onnx::GraphProto &graph,
+                              ArrayRef<Value> inputs,
+                              const llvm::StringMap<Value> &outer) {
+  // The enclosing scopes' values stay visible; the subgraph's own names
+  // shadow them.
+  llvm::StringMap<Value> scope(outer);
+  if (static_cast<size_t>(graph.input_size()) != inputs.size())
+    return emitError(fileLoc)
+           << "subgraph '" << graph.name() << "' has " << graph.input_size()
+           << " inputs, but " << inputs.size() << " are given";
+  for (auto [info, value] : llvm::zip(graph.input(), inputs))
+    scope[info.name()] = value;
+  for (const onnx::TensorProto &t : graph.initializer()) {
+    FailureOr<ElementsAttr> attr =
+        convertTensor(t, "initializer '" + t.name() + "'");
+    if (failed(attr))
+      return failure();
+    Operation *constant =
+        createVerified<ConstantOp>(builder, fileLoc, 1, *attr);
+    if (!constant)
+      return failure();
+    scope[t.name()] = constant->getResult(0);
+  }
+  for (auto [index, node] : llvm::enumerate(graph.node())) {
+    Location loc = nodeLoc(node, index);
+    NodeImporter importer = makeNodeImporter(node, loc, scope);
+    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    auto converter = converters.find(node.op_type());
+    if (!defaultDomain || converter == converters.end())
+      return importer.error(defaultDomain ? "op not supported"
+                                          : "domain not supported");
+    for (const std::string &in : node.input())
+      if (!in.empty() && !scope.count(in))
+        return importer.error("input '" + in +
+                              "' is not defined before the node");
+    if (failed(converter->second(importer)))
+      return failure();
+    for (auto [i, out] : llvm::enumerate(node.output()))
+      if (!out.empty() && !scope.lookup(out))
+        return importer.error("output " + Twine(i) + " ('" + out +
+                              "') is not supported");
+  }
+  SmallVector<Value> results;
+  for (const onnx::ValueInfoProto &out : graph.output()) {
+    Value v = scope.lookup(out.name());
+    if (!v)
+      return emitError(fileLoc)
+             << "subgraph '" << graph.name() << "' never computes its output '"
+             << out.name() << "'";
+    results.push_back(v);
+  }
+  return results;
+}
+
 OwningOpRef<ModuleOp> ModelImporter::import(const onnx::ModelProto &model) {
-  int64_t opset = -1;
   for (const onnx::OperatorSetIdProto &o : model.opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx")
       opset = o.version();
@@ -497,26 +685,36 @@ OwningOpRef<ModuleOp> ModelImporter::import(const onnx::ModelProto &model) {
     inputNames.push_back(in.name());
   }
 
-  // Nodes, in order. Unsupported nodes are all collected, and the values
-  // they would produce are poisoned so that their users are not reported
-  // as reading undefined values.
-  SmallVector<std::string> unsupported;
+  // Nodes, in order. Every node that cannot be imported (an unknown op or
+  // domain, an unsupported attribute value or element type, ops that do not
+  // verify) is collected with its reason, and the values it would produce
+  // are poisoned so that its users are neither converted nor reported as
+  // reading undefined values. One error lists them all at the end.
+  SmallVector<std::string> failedNodes;
   llvm::StringSet<> poisoned;
+  auto poison = [&](const onnx::NodeProto &node) {
+    for (const std::string &out : node.output())
+      poisoned.insert(out);
+  };
   for (auto [index, node] : llvm::enumerate(graph.node())) {
     Location loc = nodeLoc(node, index);
     bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
     auto converter = converters.find(node.op_type());
-    bool usesPoisoned = llvm::any_of(node.input(), [&](const std::string &n) {
-      return poisoned.contains(n);
-    });
-    if (!defaultDomain || converter == converters.end() || usesPoisoned) {
-      if (!defaultDomain || converter == converters.end())
-        unsupported.push_back("'" + cast<NameLoc>(loc).getName().str() + "' (" +
-                              (defaultDomain ? "" : node.domain() + ".") +
-                              node.op_type() + ", opset " +
-                              std::to_string(opset) + ")");
-      for (const std::string &out : node.output())
-        poisoned.insert(out);
+    std::string nodeName = "node '" + cast<NameLoc>(loc).getName().str() +
+                           "' (" + (defaultDomain ? "" : node.domain() + ".") +
+                           node.op_type() + ", opset " + std::to_string(opset) +
+                           ")";
+    if (!defaultDomain || converter == converters.end()) {
+      failedNodes.push_back(nodeName + (defaultDomain
+                                            ? ": op not supported"
+                                            : ": domain not supported"));
+      poison(node);
+      continue;
+    }
+    if (llvm::any_of(node.input(), [&](const std::string &n) {
+          return poisoned.contains(n);
+        })) {
+      poison(node);
       continue;
     }
     for (const std::string &in : node.input())
@@ -528,23 +726,48 @@ OwningOpRef<ModuleOp> ModelImporter::import(const onnx::ModelProto &model) {
                           "an undefined value)";
         return nullptr;
       }
-    NodeImporter importer(node, opset, builder, loc, values,
-                          [&](const onnx::TensorProto &t, const Twine &what) {
-                            return convertTensor(t, what);
-                          });
-    if (failed(converter->second(importer)))
-      return nullptr;
-    for (auto [i, out] : llvm::enumerate(node.output()))
-      if (!out.empty() && !values.lookup(out)) {
-        (void)importer.error("output " + Twine(i) + " ('" + out +
-                             "') is not supported");
-        return nullptr;
-      }
+    NodeImporter importer = makeNodeImporter(node, loc, values);
+    // The node's errors, from its converter and from the verifiers of the
+    // kiln ops it creates, are kept as the reason it cannot be imported.
+    std::string prefix = importer.describe() + ": ";
+    SmallVector<std::string> reasons;
+    LogicalResult converted = failure();
+    {
+      ScopedDiagnosticHandler collect(&context, [&](Diagnostic &d) {
+        if (d.getSeverity() != DiagnosticSeverity::Error)
+          return failure();
+        std::string message = d.str();
+        if (StringRef(message).starts_with(prefix))
+          message = message.substr(prefix.size());
+        reasons.push_back(std::move(message));
+        return success();
+      });
+      converted = converter->second(importer);
+      if (succeeded(converted))
+        for (auto [i, out] : llvm::enumerate(node.output()))
+          if (!out.empty() && !values.lookup(out)) {
+            (void)importer.error("output " + Twine(i) + " ('" + out +
+                                 "') is not supported");
+            converted = failure();
+            break;
+          }
+    }
+    if (failed(converted)) {
+      failedNodes.push_back(
+          nodeName + ": " +
+          (reasons.empty() ? std::string("not supported") : reasons.front()));
+      poison(node);
+    }
   }
-  if (!unsupported.empty()) {
-    InFlightDiagnostic diag = emitError(fileLoc) << "unsupported ONNX nodes ("
-                                                 << unsupported.size() << "):";
-    for (const std::string &u : unsupported)
+  if (failedNodes.size() == 1) {
+    emitError(fileLoc) << failedNodes.front();
+    return nullptr;
+  }
+  if (!failedNodes.empty()) {
+    InFlightDiagnostic diag = emitError(fileLoc)
+                              << "cannot import " << failedNodes.size()
+                              << " ONNX nodes:";
+    for (const std::string &u : failedNodes)
       diag << "\n  " << u;
     return nullptr;
   }

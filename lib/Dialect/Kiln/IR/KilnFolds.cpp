@@ -10,6 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ShapeFolds.h"
+
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
 #include "mlir/IR/Matchers.h"
@@ -93,7 +95,11 @@ OpFoldResult IdentityOp::fold(FoldAdaptor) {
   return foldTo(getInput(), getType());
 }
 
-OpFoldResult CastOp::fold(FoldAdaptor) { return foldTo(getInput(), getType()); }
+OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldTo(getInput(), getType()))
+    return r;
+  return foldConstantCast(adaptor.getInput(), getType());
+}
 
 OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
   if (isSplatOf(adaptor.getRhs(), 0))
@@ -179,20 +185,25 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
-OpFoldResult ConcatOp::fold(FoldAdaptor) {
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   if (getInputs().size() == 1)
     return foldTo(getInputs().front(), getType());
-  return {};
+  return foldConstantConcat(llvm::to_vector(adaptor.getInputs()), getAxis(),
+                            getType());
 }
 
-OpFoldResult SliceOp::fold(FoldAdaptor) {
+OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   // A slice that keeps every element of every sliced axis in order.
   auto inType = cast<RankedTensorType>(getInput().getType());
+  bool keepsAll = true;
   for (auto [axis, step] : llvm::zip(getAxes(), getSteps()))
     if (step != 1 || inType.isDynamicDim(axis) ||
         getType().getDimSize(axis) != inType.getDimSize(axis))
-      return {};
-  return foldTo(getInput(), getType());
+      keepsAll = false;
+  if (keepsAll)
+    return foldTo(getInput(), getType());
+  return foldConstantSlice(adaptor.getInput(), getStarts(), getEnds(),
+                           getAxes(), getSteps(), getType());
 }
 
 OpFoldResult PadOp::fold(FoldAdaptor) {

@@ -174,12 +174,38 @@ LogicalResult mlir::kiln::inferClip(const ShapeDiag &diag, Type input,
 }
 
 LogicalResult mlir::kiln::inferCast(const ShapeDiag &diag, Type input, Type to,
+                                    bool saturate,
                                     SmallVectorImpl<Type> &results) {
   auto type = getRanked(diag, input, "input");
   if (!type)
     return failure();
   if (!to || !(isa<FloatType>(to) || isa<IntegerType>(to)))
     return diag.error("'to' must be an integer or float type, got ", to);
+  if (saturate && !isa<Float8E4M3FNType, Float8E4M3FNUZType, Float8E5M2Type,
+                       Float8E5M2FNUZType, Float8E8M0FNUType>(to))
+    return diag.error("'saturate' needs a float8 'to' type, got ", to);
+  results.push_back(type.clone(to));
+  return success();
+}
+
+/// Storage width in bits; a boolean takes a byte, as in ONNX.
+static unsigned storageBits(Type type) {
+  return type.isInteger(1) ? 8 : type.getIntOrFloatBitWidth();
+}
+
+LogicalResult mlir::kiln::inferBitcast(const ShapeDiag &diag, Type input,
+                                       Type to,
+                                       SmallVectorImpl<Type> &results) {
+  auto type = getRanked(diag, input, "input");
+  if (!type)
+    return failure();
+  if (!to || !(isa<FloatType>(to) || isa<IntegerType>(to)))
+    return diag.error("'to' must be an integer or float type, got ", to);
+  if (storageBits(type.getElementType()) != storageBits(to))
+    return diag.error("'to' must be as wide as the input's element type: ",
+                      type.getElementType(), " is ",
+                      storageBits(type.getElementType()), " bits, ", to, " is ",
+                      storageBits(to));
   results.push_back(type.clone(to));
   return success();
 }

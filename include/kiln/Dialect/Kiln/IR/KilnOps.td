@@ -171,7 +171,9 @@ class Kiln_SimpleUnaryOp<string mnemonic, string formula,
   }];
 }
 
-def Kiln_NegOp : Kiln_SimpleUnaryOp<"neg", "-x", Kiln_Tensor>;
+def Kiln_NegOp : Kiln_SimpleUnaryOp<"neg", "-x", Kiln_Tensor> {
+  let hasFolder = 1;
+}
 def Kiln_AbsOp : Kiln_SimpleUnaryOp<"abs", "|x|", Kiln_Tensor>;
 def Kiln_SignOp : Kiln_SimpleUnaryOp<"sign", "sign(x)", Kiln_Tensor>;
 def Kiln_ExpOp : Kiln_SimpleUnaryOp<"exp", "e^x">;
@@ -188,7 +190,9 @@ def Kiln_RoundOp : Kiln_SimpleUnaryOp<"round", "x rounded half to even">;
 def Kiln_SinOp : Kiln_SimpleUnaryOp<"sin", "sin(x)">;
 def Kiln_CosOp : Kiln_SimpleUnaryOp<"cos", "cos(x)">;
 def Kiln_SoftplusOp : Kiln_SimpleUnaryOp<"softplus", "ln(1+e^x)">;
-def Kiln_NotOp : Kiln_SimpleUnaryOp<"not", "logical not", Kiln_BoolTensor>;
+def Kiln_NotOp : Kiln_SimpleUnaryOp<"not", "logical not", Kiln_BoolTensor> {
+  let hasFolder = 1;
+}
 
 def Kiln_LeakyReluOp : Kiln_UnaryOp<"leaky_relu"> {
   let summary = "elementwise x if x >= 0 else alpha * x";
@@ -246,20 +250,63 @@ def Kiln_ClipOp : Kiln_UnaryOp<"clip", Kiln_Tensor> {
 def Kiln_CastOp : Kiln_Op<"cast"> {
   let summary = "converts each element to another element type";
   let description = [{
-    Converts to the element type `to` with ONNX's `Cast` semantics (float to
-    integer truncates toward zero; to `i1`, non-zero is true).
+    Converts to the element type `to` with ONNX's `Cast` semantics:
+
+    * float to float rounds to nearest, ties to even. A value beyond the
+      target's range becomes an infinity with its sign where the target has
+      infinities, else NaN (`f8E4M3FN` and the `FNUZ` types). The targets
+      with neither (`f4E2M1FN`, `f6E2M3FN`, `f6E3M2FN`) saturate to the
+      largest finite value with its sign, and turn NaN into a zero whose
+      sign bit is the inverse of the NaN's (as ONNX's reference does). A
+      target without negative zero (`FNUZ`) turns -0 into +0.
+    * float to integer truncates toward zero; a value out of the target's
+      range (or NaN) gives an undefined result. To `i1`, non-zero is true.
+    * integer to integer keeps the low bits (two's complement).
+    * to `f8E8M0FNU` (2^(e-127) for a biased exponent e, 255 being NaN),
+      ONNX's `round_mode = "up"`: the value is first rounded to `f32`; e is
+      the biased exponent field of that `f32`, plus one if its fraction
+      field is not zero (so the sign is ignored and zero gives 2^-127); NaN
+      and the infinities give NaN.
+
+    `saturate` is only allowed when `to` is one of the float8 types
+    `f8E4M3FN`, `f8E4M3FNUZ`, `f8E5M2`, `f8E5M2FNUZ` and `f8E8M0FNU`. For
+    the first four, a finite value beyond the range, or an infinity, then
+    becomes the largest finite value with its sign instead of an infinity
+    or NaN (NaN stays NaN); to `f8E8M0FNU`, rounding up never goes past
+    e = 254 (finite values never give NaN).
 
     ```mlir
     %y = kiln.cast %x {to = f16} : (tensor<4xf32>) -> tensor<4xf16>
+    %z = kiln.cast %x {saturate, to = f8E4M3FN} : (tensor<4xf32>) -> tensor<4xf8E4M3FN>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$input, TypeAttr:$to, UnitAttr:$saturate);
+  let results = (outs Kiln_Tensor:$output);
+  let infer = [{
+      return ::mlir::kiln::inferCast(diag, adaptor.getInput().getType(),
+          adaptor.getTo(), adaptor.getSaturate(), inferredReturnTypes);
+  }];
+  let hasFolder = 1;
+}
+
+def Kiln_BitcastOp : Kiln_Op<"bitcast"> {
+  let summary = "reinterprets the bits of each element as another type";
+  let description = [{
+    ONNX's `BitCast`: each element's bits, unchanged, read as the element
+    type `to`, which must be as wide as the input's. `i1` (a boolean) counts
+    as 8 bits, the byte ONNX stores it in: true is 1, and an 8-bit value
+    read as `i1` is true when it is not zero. The shape is unchanged.
+
+    ```mlir
+    %y = kiln.bitcast %x {to = i32} : (tensor<4xf32>) -> tensor<4xi32>
     ```
   }];
   let arguments = (ins Kiln_Tensor:$input, TypeAttr:$to);
   let results = (outs Kiln_Tensor:$output);
   let infer = [{
-      return ::mlir::kiln::inferCast(diag, adaptor.getInput().getType(),
+      return ::mlir::kiln::inferBitcast(diag, adaptor.getInput().getType(),
           adaptor.getTo(), inferredReturnTypes);
   }];
-  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -295,31 +342,40 @@ def Kiln_PowOp : Kiln_BinaryOp<"pow"> {
 }
 def Kiln_MaxOp : Kiln_BinaryOp<"max"> {
   let summary = "elementwise maximum with broadcasting";
+  let hasFolder = 1;
 }
 def Kiln_MinOp : Kiln_BinaryOp<"min"> {
   let summary = "elementwise minimum with broadcasting";
+  let hasFolder = 1;
 }
 def Kiln_EqualOp : Kiln_BinaryOp<"equal", Kiln_Tensor, Kiln_BoolTensor> {
   let summary = "elementwise equality";
+  let hasFolder = 1;
 }
 def Kiln_LessOp : Kiln_BinaryOp<"less", Kiln_Tensor, Kiln_BoolTensor> {
   let summary = "elementwise less-than";
+  let hasFolder = 1;
 }
 def Kiln_LessEqualOp : Kiln_BinaryOp<"less_equal", Kiln_Tensor, Kiln_BoolTensor> {
   let summary = "elementwise less-or-equal";
+  let hasFolder = 1;
 }
 def Kiln_GreaterOp : Kiln_BinaryOp<"greater", Kiln_Tensor, Kiln_BoolTensor> {
   let summary = "elementwise greater-than";
+  let hasFolder = 1;
 }
 def Kiln_GreaterEqualOp
     : Kiln_BinaryOp<"greater_equal", Kiln_Tensor, Kiln_BoolTensor> {
   let summary = "elementwise greater-or-equal";
+  let hasFolder = 1;
 }
 def Kiln_AndOp : Kiln_BinaryOp<"and", Kiln_BoolTensor> {
   let summary = "elementwise logical and";
+  let hasFolder = 1;
 }
 def Kiln_OrOp : Kiln_BinaryOp<"or", Kiln_BoolTensor> {
   let summary = "elementwise logical or";
+  let hasFolder = 1;
 }
 def Kiln_XorOp : Kiln_BinaryOp<"xor", Kiln_BoolTensor> {
   let summary = "elementwise logical exclusive or";
@@ -342,6 +398,7 @@ def Kiln_WhereOp : Kiln_Op<"where"> {
           adaptor.getX().getType(), adaptor.getY().getType(),
           inferredReturnTypes);
   }];
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -733,6 +790,7 @@ def Kiln_GatherOp : Kiln_Op<"gather"> {
           adaptor.getIndices().getType(), adaptor.getAxis(),
           inferredReturnTypes);
   }];
+  let hasFolder = 1;
 }
 
 def Kiln_PadOp : Kiln_Op<"pad"> {
@@ -777,5 +835,11 @@ def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to"> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
 }
+
+include "kiln/Dialect/Kiln/IR/KilnShapeOps.td"
+
+include "kiln/Dialect/Kiln/IR/KilnIndexingOps.td"
+
+include "kiln/Dialect/Kiln/IR/KilnElementwiseExtraOps.td"
 
 #endif // KILN_DIALECT_KILN_IR_KILNOPS_TD

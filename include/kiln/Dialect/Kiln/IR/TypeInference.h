@@ -19,6 +19,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/TypeRange.h"
+#include "mlir/IR/Value.h"
 #include "llvm/ADT/SmallVector.h"
 
 #include <optional>
@@ -72,8 +73,13 @@ LogicalResult inferClip(const ShapeDiag &diag, Type input,
                         std::optional<llvm::APFloat> min,
                         std::optional<llvm::APFloat> max,
                         llvm::SmallVectorImpl<Type> &results);
+/// `saturate` is only valid for float8 targets.
 LogicalResult inferCast(const ShapeDiag &diag, Type input, Type to,
-                        llvm::SmallVectorImpl<Type> &results);
+                        bool saturate, llvm::SmallVectorImpl<Type> &results);
+/// kiln.bitcast: the same shape, `to` as wide as the input's element type
+/// (i1 counting as 8 bits).
+LogicalResult inferBitcast(const ShapeDiag &diag, Type input, Type to,
+                           SmallVectorImpl<Type> &results);
 LogicalResult inferWhere(const ShapeDiag &diag, Type condition, Type x, Type y,
                          llvm::SmallVectorImpl<Type> &results);
 LogicalResult inferMatMul(const ShapeDiag &diag, Type lhs, Type rhs,
@@ -137,6 +143,98 @@ LogicalResult inferBroadcastTo(const ShapeDiag &diag, Type input,
 /// The size of one sliced dimension under ONNX `Slice` clamping, or
 /// ShapedType::kDynamic if `dim` is dynamic.
 int64_t slicedDimSize(int64_t dim, int64_t start, int64_t end, int64_t step);
+
+// Shape computations and run-time shapes (KilnShapeInference.cpp).
+LogicalResult inferShapeOf(const ShapeDiag &diag, Type input, int64_t start,
+                           int64_t end, llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferSizeOf(const ShapeDiag &diag, Type input,
+                          llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferRange(const ShapeDiag &diag, Type start, Type limit,
+                         Type delta, llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferConstantOfShape(const ShapeDiag &diag, Type shape,
+                                   TypedAttr value,
+                                   llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferDynamicReshape(const ShapeDiag &diag, Type input, Type shape,
+                                  llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferDynamicBroadcastTo(const ShapeDiag &diag, Type input,
+                                      Type shape,
+                                      llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferDynamicReduce(const ShapeDiag &diag, Type input, Type axes,
+                                 bool keepdims,
+                                 llvm::SmallVectorImpl<Type> &results);
+/// `bounds` are the types of starts, ends, axes and steps.
+LogicalResult inferDynamicSlice(const ShapeDiag &diag, Type input,
+                                llvm::ArrayRef<Type> bounds,
+                                llvm::SmallVectorImpl<Type> &results);
+/// One result per entry of `sizes`, whose length must be static.
+LogicalResult inferDynamicSplit(const ShapeDiag &diag, Type input, Type sizes,
+                                int64_t axis,
+                                llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferDynamicSqueeze(const ShapeDiag &diag, Type input, Type axes,
+                                  bool unsqueeze,
+                                  llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferDynamicPad(const ShapeDiag &diag, Type input, Type pads,
+                              Type value, llvm::SmallVectorImpl<Type> &results);
+
+//===----------------------------------------------------------------------===//
+// Data-movement and indexing ops (IndexingTypeInference.cpp)
+//===----------------------------------------------------------------------===//
+
+enum class CoordinateTransform : uint32_t;
+enum class AspectRatioPolicy : uint32_t;
+
+/// `roi`, `scales` and `sizes` may be null; each present one is 1-D with an
+/// entry per axis (two for `roi`). Constant operands give static sizes.
+LogicalResult inferResize(const ShapeDiag &diag, Value input, Value roi,
+                          Value scales, Value sizes,
+                          llvm::ArrayRef<int64_t> axes,
+                          CoordinateTransform transform,
+                          AspectRatioPolicy policy,
+                          llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferGridSample(const ShapeDiag &diag, Type input, Type grid,
+                              llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferGatherElements(const ShapeDiag &diag, Type data,
+                                  Type indices, int64_t axis,
+                                  llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferScatterElements(const ShapeDiag &diag, Type data,
+                                   Type indices, Type updates, int64_t axis,
+                                   llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferGatherND(const ShapeDiag &diag, Type data, Type indices,
+                            int64_t batchDims,
+                            llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferScatterND(const ShapeDiag &diag, Type data, Type indices,
+                             Type updates,
+                             llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferCompress(const ShapeDiag &diag, Value input, Value condition,
+                            int64_t axis, llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferNonZero(const ShapeDiag &diag, Type input,
+                           llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferUnique(const ShapeDiag &diag, Type input,
+                          std::optional<int64_t> axis,
+                          llvm::SmallVectorImpl<Type> &results);
+/// `k` may be null.
+LogicalResult inferTrilu(const ShapeDiag &diag, Type input, Type k,
+                         llvm::SmallVectorImpl<Type> &results);
+/// CumSum and CumProd.
+LogicalResult inferScan(const ShapeDiag &diag, Value input, Value axis,
+                        llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferTopK(const ShapeDiag &diag, Value input, Value k,
+                        int64_t axis, llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferOneHot(const ShapeDiag &diag, Type indices, Value depth,
+                          Type values, int64_t axis,
+                          llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferTile(const ShapeDiag &diag, Value input, Value repeats,
+                        llvm::SmallVectorImpl<Type> &results);
+LogicalResult inferReverseSequence(const ShapeDiag &diag, Type input,
+                                   Type sequenceLens, int64_t batchAxis,
+                                   int64_t timeAxis,
+                                   llvm::SmallVectorImpl<Type> &results);
+
+//===- Elementwise extras (ElementwiseExtraInference.cpp) ----------------===//
+
+/// An elementwise predicate: an `i1` tensor of the input's shape.
+LogicalResult inferElementPredicate(const ShapeDiag &diag, Type input,
+                                    llvm::SmallVectorImpl<Type> &results);
 
 } // namespace kiln
 } // namespace mlir

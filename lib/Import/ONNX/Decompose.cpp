@@ -1,0 +1,152 @@
+//===- Decompose.cpp - Building blocks for decomposed ONNX ops ------------===//
+//
+// Part of the Kiln project: a compiler and runtime for neural networks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Decompose.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::kiln;
+using namespace mlir::kiln::onnx_import;
+
+RankedTensorType onnx_import::typeOf(Value v) {
+  return v ? dyn_cast<RankedTensorType>(v.getType()) : RankedTensorType();
+}
+
+Value onnx_import::denseConstant(NodeImporter &n, ArrayRef<int64_t> shape,
+                                 Type elementType, ArrayRef<double> values) {
+  auto type = RankedTensorType::get(shape, elementType);
+  DenseElementsAttr attr;
+  if (auto f = dyn_cast<FloatType>(elementType)) {
+    SmallVector<APFloat> elements;
+    for (double v : values) {
+      APFloat a(v);
+      bool lost;
+      a.convert(f.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+      elements.push_back(a);
+    }
+    attr = values.size() == 1 ? DenseElementsAttr::get(type, elements[0])
+                              : DenseElementsAttr::get(type, elements);
+  } else {
+    unsigned width = elementType.getIntOrFloatBitWidth();
+    SmallVector<APInt> elements;
+    for (double v : values)
+      elements.push_back(APInt(width, static_cast<int64_t>(v),
+                               /*isSigned=*/width > 1));
+    attr = values.size() == 1 ? DenseElementsAttr::get(type, elements[0])
+                              : DenseElementsAttr::get(type, elements);
+  }
+  return n.create<ConstantOp>(attr);
+}
+
+Value onnx_import::iota(NodeImporter &n, int64_t size, int64_t axis,
+                        int64_t rank, Type elementType) {
+  SmallVector<int64_t> shape(rank, 1);
+  shape[axis] = size;
+  SmallVector<double> values;
+  for (int64_t i = 0; i < size; ++i)
+    values.push_back(static_cast<double>(i));
+  if (size == 1)
+    return denseConstant(n, shape, elementType, {0.0});
+  return denseConstant(n, shape, elementType, values);
+}
+
+Value onnx_import::reshapeTo(NodeImporter &n, Value v,
+                             ArrayRef<int64_t> shape) {
+  RankedTensorType type = typeOf(v);
+  if (!type)
+    return {};
+  SmallVector<int64_t> spec;
+  bool inferred = false;
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (!ShapedType::isDynamic(d)) {
+      if (d == 0) {
+        (void)n.error("cannot reshape to an empty dimension");
+        return {};
+      }
+      spec.push_back(d);
+    } else if (static_cast<int64_t>(i) < type.getRank() &&
+               type.isDynamicDim(i)) {
+      spec.push_back(0);
+    } else if (!inferred) {
+      inferred = true;
+      spec.push_back(-1);
+    } else {
+      (void)n.error("this decomposition needs more static dimensions (the "
+                    "input has shape " +
+                    formatShape(type.getShape()) + ")");
+      return {};
+    }
+  }
+  if (spec == SmallVector<int64_t>(type.getShape()))
+    return v;
+  return n.create<ReshapeOp>(v, spec);
+}
+
+Value onnx_import::unsqueeze(NodeImporter &n, Value v, ArrayRef<int64_t> axes) {
+  RankedTensorType type = typeOf(v);
+  if (!type)
+    return {};
+  SmallVector<int64_t> shape;
+  int64_t next = 0, rank = type.getRank() + axes.size();
+  for (int64_t i = 0; i < rank; ++i) {
+    if (llvm::is_contained(axes, i))
+      shape.push_back(1);
+    else
+      shape.push_back(type.getDimSize(next++));
+  }
+  // A dynamic dimension keeps its index only before the first new axis.
+  SmallVector<int64_t> spec;
+  bool inferred = false;
+  next = 0;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (llvm::is_contained(axes, i)) {
+      spec.push_back(1);
+      continue;
+    }
+    int64_t d = type.getDimSize(next);
+    if (!ShapedType::isDynamic(d))
+      spec.push_back(d);
+    else if (next == i)
+      spec.push_back(0);
+    else if (!inferred) {
+      inferred = true;
+      spec.push_back(-1);
+    } else {
+      (void)n.error("this decomposition needs more static dimensions (the "
+                    "input has shape " +
+                    formatShape(type.getShape()) + ")");
+      return {};
+    }
+    ++next;
+  }
+  return n.create<ReshapeOp>(v, spec);
+}
+
+SmallVector<int64_t> onnx_import::trailingAxes(int64_t from, int64_t rank) {
+  SmallVector<int64_t> axes;
+  for (int64_t i = from; i < rank; ++i)
+    axes.push_back(i);
+  return axes;
+}
+
+Value onnx_import::additiveMask(NodeImporter &n, Value condition,
+                                Type elementType) {
+  if (!condition)
+    return {};
+  Value zero = n.scalar(0.0, elementType);
+  Value negInf = n.scalar(-INFINITY, elementType);
+  if (!zero || !negInf)
+    return {};
+  return n.create<WhereOp>(condition, zero, negInf);
+}
+
+LogicalResult onnx_import::requireStatic(NodeImporter &n, RankedTensorType type,
+                                         StringRef what) {
+  if (type && type.hasStaticShape())
+    return success();
+  return n.error(what + " must have a static shape for this conversion");
+}

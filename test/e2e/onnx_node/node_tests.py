@@ -1,0 +1,225 @@
+"""The ONNX backend node tests, run through Kiln.
+
+Shared by the pytest suite (test/e2e/test_onnx_node_import.py) and the
+command line (run_node_tests.py). A case is one folder written by
+generate_cases.py; running it means importing its model.onnx with
+`kiln-translate --import-onnx` and, later, compiling and comparing.
+
+The expected failures live in import_xfail.txt beside this file: one case
+name per line, `#` starts a comment. A listed case must fail cleanly (a
+message, a non-zero exit, no signal); an unlisted one must import to
+verified IR.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[2]
+XFAIL_FILE = HERE / "import_xfail.txt"
+DEFAULT_DOMAIN = "ai.onnx"
+# A node the importer has no converter for: 'name' (OpType, opset N): op not
+# supported.
+UNSUPPORTED_NODE = re.compile(
+    r"\(([A-Za-z0-9_]+), opset \d+\): op not supported")
+# Seconds one import may take before it counts as a hang.
+IMPORT_TIMEOUT = 120
+
+sys.path.insert(0, str(HERE))
+import generate_cases  # noqa: E402
+
+
+@dataclass
+class CaseResult:
+    name: str
+    returncode: int
+    message: str = ""
+    # Op types the importer reported as unsupported.
+    unsupported: List[str] = field(default_factory=list)
+
+    @property
+    def imported(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def crashed(self) -> bool:
+        """A signal, a hang or a tool that would not start, as opposed to a
+        clean error exit."""
+        return self.returncode < 0 or self.returncode > 128 or \
+            self.returncode == -999
+
+
+@dataclass
+class Report:
+    manifest: Dict[str, dict]
+    results: Dict[str, CaseResult] = field(default_factory=dict)
+
+    def in_default_domain(self, name: str) -> bool:
+        domains = self.manifest[name]["domains"]
+        return all(d == DEFAULT_DOMAIN for d in domains)
+
+
+def build_dir() -> Path:
+    return Path(os.environ.get("KILN_BUILD_DIR", REPO_ROOT / "build"))
+
+
+def cases_dir(build: Path) -> Path:
+    return build / "onnx-node-cases"
+
+
+def load_cases(build: Path) -> Dict[str, dict]:
+    return generate_cases.ensure_cases(cases_dir(build))["cases"]
+
+
+def read_xfail(path: Path = XFAIL_FILE) -> Dict[str, str]:
+    """Case name -> the reason written after it (may be empty)."""
+    listed: Dict[str, str] = {}
+    if not path.exists():
+        return listed
+    for line in path.read_text().splitlines():
+        text, _, comment = line.partition("#")
+        name = text.strip()
+        if name:
+            listed[name] = comment.strip()
+    return listed
+
+
+def first_error(stderr: str) -> str:
+    """The first error of a run; an error ending in ':' takes the indented
+    lines that follow it (the importer's list of unsupported nodes)."""
+    lines = stderr.splitlines()
+    for i, line in enumerate(lines):
+        if "error:" not in line:
+            continue
+        message = line.split("error:", 1)[1].strip()
+        if message.endswith(":"):
+            rest = []
+            for more in lines[i + 1:]:
+                if not more.startswith(" "):
+                    break
+                rest.append(more.strip())
+            message += " " + "; ".join(rest)
+        return message
+    return lines[0].strip() if lines else ""
+
+
+def import_case(build: Path, name: str) -> CaseResult:
+    model = cases_dir(build) / name / "model.onnx"
+    command = [str(build / "bin" / "kiln-translate"), "--import-onnx",
+               str(model), "-o", os.devnull]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True,
+                              timeout=IMPORT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return CaseResult(name, -999, f"timed out after {IMPORT_TIMEOUT} s")
+    except OSError as err:
+        return CaseResult(name, -999, f"could not run kiln-translate: {err}")
+    message = first_error(done.stderr)
+    if done.returncode != 0 and not message:
+        message = f"exit status {done.returncode} without a message"
+    unsupported = sorted(set(UNSUPPORTED_NODE.findall(done.stderr)))
+    return CaseResult(name, done.returncode, message, unsupported)
+
+
+def run_imports(build: Path, names: Iterable[str],
+                jobs: Optional[int] = None) -> Dict[str, CaseResult]:
+    jobs = jobs or max(2, (os.cpu_count() or 2) * 2)
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        return {r.name: r for r in pool.map(
+            lambda n: import_case(build, n), sorted(names))}
+
+
+def op_table(report: Report) -> Dict[str, dict]:
+    """For each op type of the default domain: the node-test cases that use
+    it, how many imported, and the opset versions the cases import."""
+    table: Dict[str, dict] = {}
+    for name, info in report.manifest.items():
+        if not report.in_default_domain(name):
+            continue
+        result = report.results.get(name)
+        for op in info["ops"]:
+            row = table.setdefault(op, {"cases": 0, "imported": 0,
+                                        "opsets": set(), "failing": []})
+            row["cases"] += 1
+            row["opsets"].add(info["opsets"].get(DEFAULT_DOMAIN))
+            if result and result.imported:
+                row["imported"] += 1
+            else:
+                row["failing"].append(name)
+    return table
+
+
+def summary(report: Report) -> dict:
+    default = [n for n in report.manifest if report.in_default_domain(n)]
+    imported = [n for n in default if report.results[n].imported]
+    return {"default_cases": len(default), "default_imported": len(imported),
+            "other_domain_cases": len(report.manifest) - len(default),
+            "crashes": sorted(n for n, r in report.results.items()
+                              if r.crashed)}
+
+
+def write_support_doc(report: Report, path: Path) -> None:
+    """Writes docs/onnx-support.md from a full run."""
+    import onnx
+    import onnx.defs
+    stats = summary(report)
+    table = op_table(report)
+    # Every op of the default domain the installed onnx defines, with the
+    # versions in which its schema changed.
+    versions: Dict[str, List[int]] = {}
+    for schema in onnx.defs.get_all_schemas_with_history():
+        if schema.domain == "" and not schema.deprecated:
+            versions.setdefault(schema.name, []).append(schema.since_version)
+    supported = set(_supported_ops(report))
+    pct = 100.0 * stats["default_imported"] / max(1, stats["default_cases"])
+    lines = [
+        "# ONNX support",
+        "",
+        "Generated by `test/e2e/onnx_node/run_node_tests.py --write-docs` "
+        f"from a run over the ONNX backend node tests of onnx "
+        f"{onnx.__version__}. Do not edit by hand.",
+        "",
+        f"**Import figure:** {stats['default_imported']} of "
+        f"{stats['default_cases']} node-test cases of the default ONNX "
+        f"domain ({pct:.1f}%) import to verified `kiln` IR. Cases of other "
+        f"domains ({stats['other_domain_cases']}: ai.onnx.ml, "
+        "ai.onnx.preview.training) are not counted.",
+        "",
+        "Kiln imports models of opsets 7 to 28. \"Schema versions\" are the "
+        "opsets in which ONNX changed the op; Kiln handles each of them "
+        "where the op is supported. A case may use more than one op, so a "
+        "failing case is counted against every op it uses.",
+        "",
+        "| Op | Schema versions | Node tests | Imported | Status |",
+        "|---|---|---:|---:|---|",
+    ]
+    for op in sorted(set(versions) | set(table)):
+        row = table.get(op, {"cases": 0, "imported": 0})
+        status = "supported" if op in supported else "not supported"
+        vs = ", ".join(str(v) for v in sorted(versions.get(op, [])))
+        lines.append(f"| {op} | {vs} | {row['cases']} | {row['imported']} "
+                     f"| {status} |")
+    lines += ["", "Failing cases and the first error of each are listed by "
+              "`run_node_tests.py --failures`; the expected failures are in "
+              "`test/e2e/onnx_node/import_xfail.txt`.", ""]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines))
+    os.replace(tmp, path)
+
+
+def _supported_ops(report: Report) -> Iterable[str]:
+    """An op counts as supported when the importer has a converter for it:
+    no case reported it as an unsupported node."""
+    missing = set()
+    for result in report.results.values():
+        missing.update(result.unsupported)
+    return [op for op in op_table(report) if op not in missing]
