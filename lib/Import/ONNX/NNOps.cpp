@@ -1,4 +1,4 @@
-//===- NNOps.cpp - ONNX linear algebra, conv, pooling, softmax to kiln ---===//
+//===- NNOps.cpp - ONNX linear algebra, conv, pooling, softmax to kiln ----===//
 //
 // Part of the Kiln project: a compiler and runtime for neural networks.
 //

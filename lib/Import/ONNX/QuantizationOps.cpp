@@ -14,6 +14,8 @@
 // sum of products of two 8-bit differences is an integer far below 2^53, so
 // f64 holds it exactly), and requantization multiplies the accumulator, in
 // f64, by the scale ratio computed in the scales' own type.
+// DynamicQuantizeLinear of an all-zero input has scale 1/255, as ONNX's
+// reference gives (ONNX Runtime gives 1).
 //
 //===----------------------------------------------------------------------===//
 

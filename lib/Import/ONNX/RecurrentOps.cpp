@@ -11,6 +11,9 @@
 // (1, batch, hidden) so that a dynamic batch dimension needs no reshape.
 // sequence_lens, when present and not all full length, masks each step:
 // a step past a batch entry's length keeps its state and outputs zeros.
+// Where the spec is loose, ONNX Runtime's reading is followed (checked
+// against it): activation_alpha/beta are consumed in order by the functions
+// that take them, and clip bounds the inputs of f and g but not of h.
 //
 //===----------------------------------------------------------------------===//
 
