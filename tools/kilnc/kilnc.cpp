@@ -4,7 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// `kilnc MODEL.onnx [--emit=KIND] [--stop-after=STAGE] [-o OUT]`.
+// `kilnc MODEL.onnx [--emit=KIND] [--stop-after=STAGE] [-o OUT]`, and
+// `kilnc --list-onnx-ops`.
 //
 // Stages, in order:
 //   import  the kiln IR exactly as the ONNX importer produced it
@@ -41,7 +42,12 @@ enum class Stage { Import, Kiln };
 
 cl::OptionCategory kilncCategory("kilnc options");
 
-cl::opt<std::string> inputFile(cl::Positional, cl::Required,
+cl::opt<bool> listONNXOps("list-onnx-ops",
+                          cl::desc("Print the ONNX op types Kiln imports, "
+                                   "one per line, and exit"),
+                          cl::init(false), cl::cat(kilncCategory));
+
+cl::opt<std::string> inputFile(cl::Positional,
                                cl::desc("<model.onnx | model.onnxtxt>"),
                                cl::cat(kilncCategory));
 
@@ -140,6 +146,13 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions({&kilncCategory, &getColorCategory()});
   cl::ParseCommandLineOptions(argc, argv, "Kiln compiler driver\n");
 
+  if (listONNXOps) {
+    for (const std::string &op : kiln::getSupportedONNXOps())
+      outs() << op << "\n";
+    return 0;
+  }
+  if (inputFile.empty())
+    return fail("no input model given (kilnc MODEL.onnx ...)");
   if (emit != Emit::MLIR)
     return fail("--emit=" + emitName(emit) +
                 " needs code generation, which this build of Kiln does not "

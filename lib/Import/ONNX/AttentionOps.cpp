@@ -209,6 +209,9 @@ static LogicalResult convertAttention(NodeImporter &n) {
     bool isBool = maskType.getElementType().isInteger(1);
     if (!isBool && maskType.getElementType() != element)
       return n.error("a float attn_mask must have Q's element type");
+    if (maskType.getRank() < 1 || maskType.getRank() > 4)
+      return n.error("attn_mask must have 1 to 4 dims, got " +
+                     Twine(maskType.getRank()));
     int64_t maskLen = maskType.getDimSize(maskType.getRank() - 1);
     if (ShapedType::isDynamic(maskLen))
       return n.error("attn_mask needs a static last dimension");

@@ -21,6 +21,8 @@
 
 #include <onnx/defs/parser.h>
 
+#include <stdexcept>
+
 using namespace mlir;
 using namespace mlir::kiln;
 using namespace mlir::kiln::onnx_import;
@@ -289,25 +291,30 @@ static std::string dataTypeName(int32_t type) {
   return "data type " + std::to_string(type);
 }
 
+/// Every ONNX op type the importer converts, by family.
+static void registerAllConverters(OpConverterMap &map) {
+  registerElementwiseOps(map);
+  registerNNOps(map);
+  registerShapeOps(map);
+  registerReductionOps(map);
+  registerElementwiseExtraOps(map);
+  registerIndexingOps(map);
+  registerAttentionOps(map);
+  registerLossOps(map);
+  registerNormalizationOps(map);
+  registerSpaceDepthOps(map);
+  registerQuantizationOps(map);
+  registerRecurrentOps(map);
+  registerSignalOps(map);
+  registerControlFlowOps(map);
+}
+
 class ModelImporter {
 public:
   ModelImporter(MLIRContext &context, const ONNXImportOptions &options)
       : context(context), options(options), builder(&context),
         fileLoc(FileLineColLoc::get(&context, options.fileName, 0, 0)) {
-    registerElementwiseOps(converters);
-    registerNNOps(converters);
-    registerShapeOps(converters);
-    registerReductionOps(converters);
-    registerElementwiseExtraOps(converters);
-    registerIndexingOps(converters);
-    registerAttentionOps(converters);
-    registerLossOps(converters);
-    registerNormalizationOps(converters);
-    registerSpaceDepthOps(converters);
-    registerQuantizationOps(converters);
-    registerRecurrentOps(converters);
-    registerSignalOps(converters);
-    registerControlFlowOps(converters);
+    registerAllConverters(converters);
   }
 
   OwningOpRef<ModuleOp> import(const onnx::ModelProto &model);
@@ -815,6 +822,16 @@ static bool looksTextual(StringRef bytes) {
   }
 }
 
+std::vector<std::string> mlir::kiln::getSupportedONNXOps() {
+  OpConverterMap map;
+  registerAllConverters(map);
+  std::vector<std::string> ops;
+  for (const auto &entry : map)
+    ops.push_back(entry.getKey().str());
+  llvm::sort(ops);
+  return ops;
+}
+
 OwningOpRef<ModuleOp> mlir::kiln::importONNX(StringRef bytes,
                                              MLIRContext &context,
                                              const ONNXImportOptions &options) {
@@ -824,11 +841,23 @@ OwningOpRef<ModuleOp> mlir::kiln::importONNX(StringRef bytes,
   onnx::ModelProto model;
   if (looksTextual(bytes)) {
     std::string text = bytes.str();
-    onnx::OnnxParser parser(text.c_str());
-    onnx::Status status = parser.Parse(model);
-    if (!status.IsOK()) {
-      emitError(fileLoc) << "cannot parse the ONNX text: "
-                         << status.ErrorMessage();
+    // ONNX's parser reports most errors in its status, but some (a number
+    // out of range, say) escape it as C++ exceptions.
+    std::string parseError;
+    try {
+      onnx::OnnxParser parser(text.c_str());
+      onnx::Status status = parser.Parse(model);
+      if (!status.IsOK())
+        parseError = status.ErrorMessage();
+    } catch (const std::invalid_argument &e) {
+      parseError = std::string("a malformed number (") + e.what() + ")";
+    } catch (const std::out_of_range &e) {
+      parseError = std::string("a number out of range (") + e.what() + ")";
+    } catch (const std::exception &e) {
+      parseError = e.what();
+    }
+    if (!parseError.empty()) {
+      emitError(fileLoc) << "cannot parse the ONNX text: " << parseError;
       return nullptr;
     }
   } else if (bytes.size() > static_cast<size_t>(INT_MAX) ||

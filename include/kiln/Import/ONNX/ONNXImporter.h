@@ -20,6 +20,7 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <string>
+#include <vector>
 
 namespace mlir {
 namespace kiln {
@@ -47,6 +48,10 @@ OwningOpRef<ModuleOp> importONNXFile(llvm::StringRef path,
                                      MLIRContext &context);
 
 /// Registers `--import-onnx` with mlir-translate style tools.
+/// The op types of the default ONNX domain that the importer converts,
+/// sorted.
+std::vector<std::string> getSupportedONNXOps();
+
 void registerONNXImportTranslation();
 
 } // namespace kiln
