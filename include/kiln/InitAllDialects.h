@@ -10,6 +10,8 @@
 #include "kiln/Dialect/Kiln/IR/KilnDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
 
@@ -19,7 +21,8 @@ namespace kiln {
 /// Adds the kiln dialect and the upstream dialects Kiln's graphs use.
 inline void registerAllDialects(DialectRegistry &registry) {
   registry.insert<KilnDialect, func::FuncDialect, arith::ArithDialect,
-                  tensor::TensorDialect>();
+                  tensor::TensorDialect, linalg::LinalgDialect,
+                  math::MathDialect>();
 }
 
 } // namespace kiln

@@ -7,6 +7,7 @@
 #ifndef KILN_INITALLPASSES_H
 #define KILN_INITALLPASSES_H
 
+#include "kiln/Conversion/Passes.h"
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -16,6 +17,7 @@ namespace kiln {
 /// Registers Kiln's passes and the generic upstream ones its tests use.
 inline void registerAllPasses() {
   registerKilnPasses();
+  registerKilnConversionPasses();
   registerCanonicalizerPass();
   registerCSEPass();
   registerSymbolDCEPass();
