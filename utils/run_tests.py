@@ -8,7 +8,7 @@
 
 Suites, in order:
   lit     LLVM 22's lit over <build>/test (FileCheck tests of the tools)
-  unit    <build>/bin/KilnUnitTests (GoogleTest)
+  unit    <build>/bin/KilnUnitTests and KilnRuntimeTests (GoogleTest)
   pytest  <venv>/bin/python -m pytest over test/e2e, if it holds test_*.py
           (the ONNX node tests, the real models)
   fuzz    utils/run_fuzzer.sh: the ONNX importer's libFuzzer target for
@@ -41,6 +41,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VENV = "/opt/kiln/venv"
 DEFAULT_LIT = "/usr/lib/llvm-22/bin/lit"
 
+# The GoogleTest binaries in <build>/bin that make up the unit suite.
+UNIT_TEST_BINARIES = ("KilnUnitTests", "KilnRuntimeTests")
+
 # pytest's exit status when it collected no tests.
 PYTEST_NO_TESTS = 5
 
@@ -56,6 +59,15 @@ class SuiteResult:
     ran: bool = True
     note: str = ""
     failures: List[str] = field(default_factory=list)
+
+    def merge(self, other: "SuiteResult") -> None:
+        """Adds the counts and failures of `other`, a part of this suite."""
+        self.passed += other.passed
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.failures.extend(other.failures)
+        if other.note:
+            self.note = "; ".join(n for n in (self.note, other.note) if n)
 
     def fail(self, message: str) -> "SuiteResult":
         """Counts one failure that no report describes, e.g. a crash."""
@@ -210,12 +222,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             results_dir / "lit.xml", build / "test"
         ], results_dir / "lit.xml", "run `make bootstrap`", REPO_ROOT, env))
 
-    results.append(
-        run_suite("unit", [
-            build / "bin" / "KilnUnitTests",
-            f"--gtest_output=xml:{results_dir / 'unit.xml'}"
-        ], results_dir / "unit.xml", "build it with `make build`", REPO_ROOT,
-                  env))
+    # The unit suite is every GoogleTest binary, each with its own report.
+    unit = SuiteResult("unit")
+    for binary in UNIT_TEST_BINARIES:
+        report = results_dir / f"{binary}.xml"
+        part = run_suite("unit", [
+            build / "bin" / binary, f"--gtest_output=xml:{report}"
+        ], report, "build it with `make build`", REPO_ROOT, env)
+        unit.merge(part)
+    results.append(unit)
 
     e2e = REPO_ROOT / "test" / "e2e"
     if e2e_tests_present(e2e):

@@ -4,41 +4,45 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// `kilnc MODEL.onnx [--emit=KIND] [--stop-after=STAGE] [-o OUT]`, and
-// `kilnc --list-onnx-ops`.
+//   kilnc MODEL.onnx [-o OUT] [--emit=lib|obj|asm|llvm|mlir]
+//         [--stop-after=STAGE] [--cpu=native|NAME] [-O0..-O3]
+//   kilnc --list-onnx-ops
 //
-// Stages, in order:
-//   import  the kiln IR exactly as the ONNX importer produced it
-//   kiln    after graph-level clean-up: canonicalize, shape inference, CSE
-//
-// Code generation (--emit=lib|static|exe|obj|asm|llvm|ptx) is not part of
-// this build yet; asking for it is an error that says so.
+// Stages, in order (include/kiln/Pipelines/Pipelines.h): import, kiln,
+// linalg, bufferized, llvm. --emit=mlir prints the module after
+// --stop-after (default: the last, llvm); the other outputs run every stage
+// and then LLVM. Every file is written through a temporary file renamed
+// into place, so a failed run leaves nothing behind.
 //
 //===----------------------------------------------------------------------===//
 
-#include "kiln/Dialect/Kiln/Transforms/Passes.h"
 #include "kiln/Import/ONNX/ONNXImporter.h"
-#include "kiln/InitAllDialects.h"
+#include "kiln/Pipelines/Pipelines.h"
+#include "kiln/Target/CPU/CPUTarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
-#include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 using namespace llvm;
+using kiln::Stage;
 
 namespace {
 
 enum class Emit { MLIR, Lib, Static, Exe, Obj, Asm, LLVM, PTX };
-enum class Stage { Import, Kiln };
 
 cl::OptionCategory kilncCategory("kilnc options");
 
@@ -51,9 +55,12 @@ cl::opt<std::string> inputFile(cl::Positional,
                                cl::desc("<model.onnx | model.onnxtxt>"),
                                cl::cat(kilncCategory));
 
-cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' is stdout)"),
-                                cl::value_desc("file"), cl::init(""),
-                                cl::cat(kilncCategory));
+cl::opt<std::string>
+    outputFile("o",
+               cl::desc("Output file ('-' is stdout for text outputs; "
+                        "default: the model's name with the output's "
+                        "extension, or stdout for --emit=mlir)"),
+               cl::value_desc("file"), cl::init(""), cl::cat(kilncCategory));
 
 cl::opt<Emit> emit(
     "emit", cl::desc("What to produce"), cl::init(Emit::Lib),
@@ -67,6 +74,14 @@ cl::opt<Emit> emit(
                clEnumValN(Emit::LLVM, "llvm", "LLVM IR"),
                clEnumValN(Emit::PTX, "ptx", "PTX for NVIDIA GPUs")),
     cl::cat(kilncCategory));
+
+cl::opt<std::string> cpu("cpu",
+                         cl::desc("The CPU to generate code for: native (the "
+                                  "default), or a name such as x86-64-v3"),
+                         cl::init("native"), cl::cat(kilncCategory));
+
+cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
+                           cl::Prefix, cl::init(3), cl::cat(kilncCategory));
 
 StringRef emitName(Emit e) {
   switch (e) {
@@ -95,31 +110,63 @@ int fail(const Twine &message) {
   return 1;
 }
 
-/// Runs the graph-level clean-up that ends the `kiln` stage.
-LogicalResult runKilnStage(ModuleOp module, TimingScope &timing) {
+int fail(Error error) {
+  std::string message = toString(std::move(error));
+  return fail(message);
+}
+
+/// The default output path: the model's name with `extension`.
+std::string defaultOutput(StringRef extension) {
+  SmallString<256> path(sys::path::filename(inputFile));
+  sys::path::replace_extension(path, extension);
+  return std::string(path);
+}
+
+/// Writes through `write` to `path` ('-' is stdout) via a temporary file
+/// renamed into place.
+int writeOutput(StringRef path, llvm::function_ref<void(raw_ostream &)> write) {
+  Error error = writeToOutput(path, [&](raw_ostream &os) {
+    write(os);
+    return Error::success();
+  });
+  if (error)
+    return fail("cannot write '" + path + "': " + toString(std::move(error)));
+  return 0;
+}
+
+/// Writes a binary produced by `produce` into a temporary file beside
+/// `path`, then renames it into place.
+int writeBinary(StringRef path,
+                llvm::function_ref<Error(StringRef temporary)> produce) {
+  SmallString<256> temporary;
+  std::string pattern = (path + ".tmp-%%%%%%").str();
+  if (std::error_code ec = sys::fs::createUniqueFile(pattern, temporary))
+    return fail("cannot write '" + path + "': " + ec.message());
+  if (Error error = produce(temporary)) {
+    sys::fs::remove(temporary);
+    return fail(std::move(error));
+  }
+  if (std::error_code ec = sys::fs::rename(temporary, path)) {
+    sys::fs::remove(temporary);
+    return fail("cannot write '" + path + "': " + ec.message());
+  }
+  return 0;
+}
+
+/// Runs the stages after import up to and including `last`.
+LogicalResult runStages(ModuleOp module, Stage last, TimingScope &timing) {
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
   pm.enableTiming(timing);
-  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(kiln::createKilnInferShapesPass());
-  pm.addNestedPass<func::FuncOp>(createCSEPass());
-  return pm.run(module);
-}
-
-/// Writes `module` to `path` through a temporary file renamed into place,
-/// so a failed run never leaves a partial file.
-LogicalResult writeModule(ModuleOp module, StringRef path) {
-  Error error = writeToOutput(path, [&](raw_ostream &os) {
-    module.print(os);
-    os << "\n";
-    return Error::success();
-  });
-  if (error) {
-    (void)fail("cannot write '" + path + "': " + toString(std::move(error)));
-    return failure();
+  for (Stage stage :
+       {Stage::Kiln, Stage::Linalg, Stage::Bufferized, Stage::LLVM}) {
+    if (stage > last)
+      break;
+    if (failed(kiln::addStagePasses(pm, stage)))
+      return failure();
   }
-  return success();
+  return pm.run(module);
 }
 
 } // namespace
@@ -130,19 +177,17 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
+  kiln::registerPipelines();
   // LLVM's code generator registers its own --stop-after (a pass name);
   // kilnc's names a stage, so that one is unregistered first.
   if (cl::Option *llvmStopAfter =
           cl::getRegisteredOptions().lookup("stop-after"))
     llvmStopAfter->removeArgument();
-  cl::opt<Stage> stopAfter(
-      "stop-after", cl::desc("With --emit=mlir: the last stage to run"),
-      cl::init(Stage::Kiln),
-      cl::values(clEnumValN(Stage::Import, "import",
-                            "the kiln IR as the importer produced it"),
-                 clEnumValN(Stage::Kiln, "kiln",
-                            "after canonicalization and shape inference")),
-      cl::cat(kilncCategory));
+  cl::opt<std::string> stopAfter(
+      "stop-after",
+      cl::desc("With --emit=mlir, the last stage to run: import, kiln, "
+               "linalg, bufferized or llvm (the default)"),
+      cl::init("llvm"), cl::cat(kilncCategory));
   cl::HideUnrelatedOptions({&kilncCategory, &getColorCategory()});
   cl::ParseCommandLineOptions(argc, argv, "Kiln compiler driver\n");
 
@@ -153,13 +198,25 @@ int main(int argc, char **argv) {
   }
   if (inputFile.empty())
     return fail("no input model given (kilnc MODEL.onnx ...)");
-  if (emit != Emit::MLIR)
+  std::optional<Stage> last = kiln::parseStage(stopAfter);
+  if (!last)
+    return fail("unknown stage '" + stopAfter +
+                "' for --stop-after (import, kiln, linalg, bufferized, "
+                "llvm)");
+  if (stopAfter.getNumOccurrences() && emit != Emit::MLIR)
+    return fail("--stop-after needs --emit=mlir");
+  if (emit == Emit::Static || emit == Emit::Exe || emit == Emit::PTX)
     return fail("--emit=" + emitName(emit) +
-                " needs code generation, which this build of Kiln does not "
-                "have yet; use --emit=mlir");
+                " is not available in this build of Kiln yet; use "
+                "--emit=lib, obj, asm, llvm or mlir");
+  if (optLevel > 3)
+    return fail("-O" + Twine(optLevel.getValue()) + " is not a level (0-3)");
+  kiln::CPUTargetOptions target;
+  target.cpu = cpu;
+  target.optLevel = optLevel;
 
   DialectRegistry registry;
-  kiln::registerAllDialects(registry);
+  kiln::registerPipelineDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
@@ -174,9 +231,95 @@ int main(int argc, char **argv) {
   }
   if (!module)
     return 1;
-  if (stopAfter >= Stage::Kiln && failed(runKilnStage(*module, timing)))
-    return 1;
+  auto entry = module->lookupSymbol<func::FuncOp>("main");
+  if (!entry)
+    return fail("the module has no function 'main'");
 
-  std::string path = outputFile.empty() ? "-" : outputFile.getValue();
-  return failed(writeModule(*module, path)) ? 1 : 0;
+  if (emit == Emit::MLIR) {
+    if (*last >= Stage::Linalg)
+      entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
+    if (failed(runStages(*module, *last, timing)))
+      return 1;
+    std::string path = outputFile.empty() ? "-" : outputFile.getValue();
+    return writeOutput(path, [&](raw_ostream &os) { module->print(os); });
+  }
+
+  // The signature is read at the kiln stage, where types still carry
+  // signedness and names.
+  if (failed(runStages(*module, Stage::Kiln, timing)))
+    return 1;
+  entry = module->lookupSymbol<func::FuncOp>("main");
+  Expected<std::string> signature = kiln::describeSignature(entry);
+  if (!signature)
+    return fail(signature.takeError());
+  entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
+  {
+    PassManager pm(&context);
+    if (failed(applyPassManagerCLOptions(pm)))
+      return 1;
+    pm.enableTiming(timing);
+    for (Stage stage : {Stage::Linalg, Stage::Bufferized, Stage::LLVM})
+      if (failed(kiln::addStagePasses(pm, stage)))
+        return 1;
+    if (failed(pm.run(*module)))
+      return 1;
+  }
+
+  LLVMContext llvmContext;
+  Expected<std::unique_ptr<llvm::Module>> llvmModule = [&] {
+    TimingScope llvmTiming = timing.nest("LLVM");
+    return kiln::translateToLLVMIR(*module, llvmContext, "main", *signature,
+                                   target);
+  }();
+  if (!llvmModule)
+    return fail(llvmModule.takeError());
+
+  switch (emit) {
+  case Emit::LLVM: {
+    std::string path =
+        outputFile.empty() ? defaultOutput("ll") : outputFile.getValue();
+    return writeOutput(
+        path, [&](raw_ostream &os) { (*llvmModule)->print(os, nullptr); });
+  }
+  case Emit::Asm:
+  case Emit::Obj: {
+    bool assembly = emit == Emit::Asm;
+    std::string path = outputFile.empty() ? defaultOutput(assembly ? "s" : "o")
+                                          : outputFile.getValue();
+    TimingScope codegenTiming = timing.nest("machine code");
+    return writeBinary(path, [&](StringRef temporary) -> Error {
+      std::error_code ec;
+      raw_fd_ostream os(temporary, ec,
+                        assembly ? sys::fs::OF_Text : sys::fs::OF_None);
+      if (ec)
+        return createStringError(ec, "cannot open '%s'",
+                                 temporary.str().c_str());
+      return kiln::emitMachineCode(**llvmModule, target, assembly, os);
+    });
+  }
+  case Emit::Lib: {
+    std::string path =
+        outputFile.empty() ? defaultOutput("so") : outputFile.getValue();
+    TimingScope codegenTiming = timing.nest("machine code and linking");
+    return writeBinary(path, [&](StringRef temporary) -> Error {
+      SmallString<256> object;
+      if (std::error_code ec =
+              sys::fs::createTemporaryFile("kiln-model", "o", object))
+        return createStringError(ec, "cannot create a temporary object file");
+      auto cleanup = make_scope_exit([&] { sys::fs::remove(object); });
+      {
+        std::error_code ec;
+        raw_fd_ostream os(object, ec, sys::fs::OF_None);
+        if (ec)
+          return createStringError(ec, "cannot open '%s'",
+                                   object.str().str().c_str());
+        if (Error e = kiln::emitMachineCode(**llvmModule, target, false, os))
+          return e;
+      }
+      return kiln::linkSharedLibrary(object, temporary);
+    });
+  }
+  default:
+    llvm_unreachable("handled above");
+  }
 }

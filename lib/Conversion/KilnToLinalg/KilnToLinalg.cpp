@@ -120,4 +120,11 @@ void mlir::kiln::populateKilnToLinalgPatterns(const TypeConverter &converter,
                                               RewritePatternSet &patterns) {
   populateKilnConstantToArithPatterns(converter, patterns);
   populateKilnElementwiseToLinalgPatterns(converter, patterns);
+  populateKilnReductionToLinalgPatterns(converter, patterns);
+  populateKilnShapeToLinalgPatterns(converter, patterns);
+  populateKilnDynamicShapeToLinalgPatterns(converter, patterns);
+  populateKilnMatMulToLinalgPatterns(converter, patterns);
+  populateKilnConvolutionToLinalgPatterns(converter, patterns);
+  populateKilnPoolingToLinalgPatterns(converter, patterns);
+  populateKilnNormalizationToLinalgPatterns(converter, patterns);
 }

@@ -8,6 +8,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
 using namespace mlir::kiln;
@@ -112,4 +113,91 @@ Value mlir::kiln::castScalar(OpBuilder &b, Location loc, Value value, Type from,
   return fromUnsigned
              ? arith::ExtUIOp::create(b, loc, target, value).getResult()
              : arith::ExtSIOp::create(b, loc, target, value).getResult();
+}
+
+OpFoldResult mlir::kiln::dimSize(OpBuilder &b, Location loc, Value value,
+                                 int64_t d) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!type.isDynamicDim(d))
+    return b.getIndexAttr(type.getDimSize(d));
+  return tensor::DimOp::create(b, loc, value, d).getResult();
+}
+
+SmallVector<OpFoldResult> mlir::kiln::dimSizes(OpBuilder &b, Location loc,
+                                               Value value) {
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0, e = cast<RankedTensorType>(value.getType()).getRank();
+       d < e; ++d)
+    sizes.push_back(dimSize(b, loc, value, d));
+  return sizes;
+}
+
+Value mlir::kiln::emptyTensorOfSizes(OpBuilder &b, Location loc,
+                                     ArrayRef<OpFoldResult> sizes,
+                                     Type elementType) {
+  return tensor::EmptyOp::create(b, loc, sizes, elementType);
+}
+
+Value mlir::kiln::fillTensor(OpBuilder &b, Location loc, Value value,
+                             Value tensor) {
+  return linalg::FillOp::create(b, loc, value, tensor).getResult(0);
+}
+
+Value IndexArith::value(OpFoldResult x) const {
+  if (auto v = dyn_cast<Value>(x))
+    return v;
+  return arith::ConstantIndexOp::create(b, loc, *getConstantIntValue(x));
+}
+
+OpFoldResult IndexArith::add(OpFoldResult x, OpFoldResult y) const {
+  auto cx = getConstantIntValue(x), cy = getConstantIntValue(y);
+  if (cx && cy)
+    return index(*cx + *cy);
+  if (cy && *cy == 0)
+    return x;
+  if (cx && *cx == 0)
+    return y;
+  return arith::AddIOp::create(b, loc, value(x), value(y)).getResult();
+}
+
+OpFoldResult IndexArith::sub(OpFoldResult x, OpFoldResult y) const {
+  auto cx = getConstantIntValue(x), cy = getConstantIntValue(y);
+  if (cx && cy)
+    return index(*cx - *cy);
+  if (cy && *cy == 0)
+    return x;
+  return arith::SubIOp::create(b, loc, value(x), value(y)).getResult();
+}
+
+OpFoldResult IndexArith::mul(OpFoldResult x, OpFoldResult y) const {
+  auto cx = getConstantIntValue(x), cy = getConstantIntValue(y);
+  if (cx && cy)
+    return index(*cx * *cy);
+  if (cy && *cy == 1)
+    return x;
+  if (cx && *cx == 1)
+    return y;
+  return arith::MulIOp::create(b, loc, value(x), value(y)).getResult();
+}
+
+OpFoldResult IndexArith::floorDiv(OpFoldResult x, OpFoldResult y) const {
+  auto cx = getConstantIntValue(x), cy = getConstantIntValue(y);
+  if (cx && cy)
+    return index(llvm::divideFloorSigned(*cx, *cy));
+  if (cy && *cy == 1)
+    return x;
+  return arith::FloorDivSIOp::create(b, loc, value(x), value(y)).getResult();
+}
+
+OpFoldResult IndexArith::max(OpFoldResult x, OpFoldResult y) const {
+  auto cx = getConstantIntValue(x), cy = getConstantIntValue(y);
+  if (cx && cy)
+    return index(std::max(*cx, *cy));
+  return arith::MaxSIOp::create(b, loc, value(x), value(y)).getResult();
+}
+
+Value mlir::kiln::castTo(OpBuilder &b, Location loc, Value value, Type type) {
+  if (value.getType() == type)
+    return value;
+  return tensor::CastOp::create(b, loc, type, value);
 }

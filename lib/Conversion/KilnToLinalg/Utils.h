@@ -50,6 +50,40 @@ Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
 /// integer to float reads the source's signedness, to i1 tests non-zero.
 Value castScalar(OpBuilder &b, Location loc, Value value, Type from, Type to);
 
+/// The size of dim `d` of the ranked tensor `value`: an index attribute when
+/// static, else a `tensor.dim`.
+OpFoldResult dimSize(OpBuilder &b, Location loc, Value value, int64_t d);
+
+/// The sizes of every dim of the ranked tensor `value`.
+SmallVector<OpFoldResult> dimSizes(OpBuilder &b, Location loc, Value value);
+
+/// `tensor.empty` of `sizes` (static where they are constant).
+Value emptyTensorOfSizes(OpBuilder &b, Location loc,
+                         ArrayRef<OpFoldResult> sizes, Type elementType);
+
+/// `linalg.fill` of `tensor` with the scalar `value`.
+Value fillTensor(OpBuilder &b, Location loc, Value value, Value tensor);
+
+/// Index arithmetic on `OpFoldResult`s that folds constant operands, so that
+/// static shapes stay static.
+struct IndexArith {
+  OpBuilder &b;
+  Location loc;
+
+  Value value(OpFoldResult x) const;
+  OpFoldResult add(OpFoldResult x, OpFoldResult y) const;
+  OpFoldResult sub(OpFoldResult x, OpFoldResult y) const;
+  OpFoldResult mul(OpFoldResult x, OpFoldResult y) const;
+  /// Floor division by a positive divisor.
+  OpFoldResult floorDiv(OpFoldResult x, OpFoldResult y) const;
+  OpFoldResult max(OpFoldResult x, OpFoldResult y) const;
+  OpFoldResult index(int64_t v) const { return b.getIndexAttr(v); }
+};
+
+/// `value` as a tensor of `type`, with a `tensor.cast` where its type
+/// differs (only in how static its dims are).
+Value castTo(OpBuilder &b, Location loc, Value value, Type type);
+
 } // namespace kiln
 } // namespace mlir
 

@@ -1,4 +1,4 @@
-//===- ControlFlowOps.cpp - ONNX If and Scan to kiln ----------------------===//
+//===- ControlFlowOps.cpp - ONNX If, Scan and Loop to kiln ----------------===//
 //
 // Part of the Kiln project: a compiler and runtime for neural networks.
 //
@@ -14,8 +14,11 @@
 //   once per iteration, in order, on slices of the scan inputs; the scan
 //   outputs are stacked along their axes.
 //
-// Loop, whose trip count and condition are usually run-time values, is not
-// imported.
+// * Loop: with a constant trip count, or a condition that is a constant
+//   after every iteration, the body is unrolled like Scan's, at most
+//   kMaxLoopIterations times; the scan outputs are stacked along a new
+//   axis 0. A Loop whose trip count or condition is a run-time value is not
+//   imported.
 //
 //===----------------------------------------------------------------------===//
 
@@ -211,7 +214,117 @@ static LogicalResult convertScan(NodeImporter &n) {
   return success();
 }
 
+/// The most iterations a Loop is unrolled to.
+static constexpr int64_t kMaxLoopIterations = 4096;
+
+/// The value of a one-element bool constant, if `v` is one.
+static std::optional<bool> constantBool(Value v) {
+  auto constant = v.getDefiningOp<ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+  if (!dense || dense.getNumElements() != 1 ||
+      !dense.getElementType().isInteger(1))
+    return std::nullopt;
+  return *dense.getValues<bool>().begin();
+}
+
+static LogicalResult convertLoop(NodeImporter &n) {
+  // The trip count M and the condition, both optional.
+  std::optional<int64_t> tripCount;
+  if (n.input(0)) {
+    std::optional<SmallVector<int64_t>> c = n.constantInts(0);
+    if (!c || c->size() != 1)
+      return n.error("the trip count is a run-time value; only a constant "
+                     "trip count is supported (the loop is unrolled)");
+    tripCount = std::max<int64_t>((*c)[0], 0);
+  }
+  bool keepGoing = true;
+  if (n.input(1)) {
+    std::optional<SmallVector<int64_t>> c = n.constantInts(1);
+    if (!c || c->size() != 1)
+      return n.error("the condition is a run-time value; only a constant "
+                     "condition is supported (the loop is unrolled)");
+    keepGoing = (*c)[0] != 0;
+  }
+  // Without a condition input, the body's condition is ignored.
+  bool useCondition = n.input(1) != nullptr;
+  if (!tripCount && !useCondition)
+    return n.error("a loop without a trip count or a condition never ends");
+  if (tripCount && *tripCount > kMaxLoopIterations)
+    return n.error("the trip count " + Twine(*tripCount) +
+                   " is above the unrolling limit of " +
+                   Twine(kMaxLoopIterations));
+
+  SmallVector<Value> states;
+  for (int64_t i = 2, e = n.node.input_size(); i < e; ++i) {
+    FailureOr<Value> v = n.requiredInput(i);
+    if (failed(v))
+      return failure();
+    states.push_back(*v);
+  }
+  int64_t numStates = states.size();
+  Type i64 = n.builder.getI64Type(), i1 = n.builder.getI1Type();
+  SmallVector<SmallVector<Value>> scanOutputs;
+  int64_t numScanOutputs = -1;
+  int64_t iteration = 0;
+  for (; keepGoing && (!tripCount || iteration < *tripCount); ++iteration) {
+    if (iteration == kMaxLoopIterations)
+      return n.error("the loop condition is still true after " +
+                     Twine(kMaxLoopIterations) +
+                     " iterations, the unrolling limit");
+    SmallVector<Value> bodyInputs{n.scalar(iteration, i64),
+                                  n.scalar(keepGoing ? 1 : 0, i1)};
+    bodyInputs.append(states);
+    if (!bodyInputs[0] || !bodyInputs[1])
+      return failure();
+    FailureOr<SmallVector<Value>> out = n.importSubgraph("body", bodyInputs);
+    if (failed(out))
+      return failure();
+    if (static_cast<int64_t>(out->size()) < 1 + numStates)
+      return n.error("the body returns fewer values than the condition and "
+                     "the loop-carried values");
+    if (useCondition) {
+      std::optional<bool> next = constantBool((*out)[0]);
+      if (!next)
+        return n.error("the body's condition is a run-time value; only a "
+                       "condition that is constant after every iteration is "
+                       "supported (the loop is unrolled)");
+      keepGoing = *next;
+    }
+    for (int64_t s = 0; s < numStates; ++s)
+      states[s] = (*out)[1 + s];
+    numScanOutputs = out->size() - 1 - numStates;
+    scanOutputs.resize(numScanOutputs);
+    for (int64_t k = 0; k < numScanOutputs; ++k)
+      scanOutputs[k].push_back((*out)[1 + numStates + k]);
+  }
+  for (auto [s, v] : llvm::enumerate(states))
+    n.setOutput(s, v);
+  int64_t numOutputs = n.node.output_size();
+  if (numOutputs > numStates && iteration == 0)
+    return n.error("the loop runs no iteration, so its scan outputs are "
+                   "empty tensors of unknown shape");
+  for (auto [k, values] : llvm::enumerate(scanOutputs)) {
+    SmallVector<Value> stacked;
+    for (Value v : values) {
+      Value e = dropOrInsertDim(n, v, 0, true);
+      if (!e)
+        return failure();
+      stacked.push_back(e);
+    }
+    Value result = stacked.size() == 1
+                       ? stacked.front()
+                       : n.create<ConcatOp>(ValueRange(stacked), 0);
+    if (!result)
+      return failure();
+    n.setOutput(numStates + k, result);
+  }
+  return success();
+}
+
 void onnx_import::registerControlFlowOps(OpConverterMap &map) {
   map["If"] = convertIf;
   map["Scan"] = convertScan;
+  map["Loop"] = convertLoop;
 }

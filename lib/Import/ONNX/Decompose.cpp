@@ -54,6 +54,26 @@ Value onnx_import::iota(NodeImporter &n, int64_t size, int64_t axis,
   return denseConstant(n, shape, elementType, values);
 }
 
+/// Appends the reshape spec entry of a dynamic target dimension of `type`'s
+/// value: 0 (the input's dimension at the same index) when `sameIndex`, else
+/// -1 (inferred), which only one entry may be; reports an error otherwise.
+static LogicalResult appendDynamicDim(NodeImporter &n, RankedTensorType type,
+                                      bool sameIndex, bool &inferred,
+                                      SmallVectorImpl<int64_t> &spec) {
+  if (sameIndex) {
+    spec.push_back(0);
+    return success();
+  }
+  if (!inferred) {
+    inferred = true;
+    spec.push_back(-1);
+    return success();
+  }
+  return n.error("this decomposition needs more static dimensions (the "
+                 "input has shape " +
+                 formatShape(type.getShape()) + ")");
+}
+
 Value onnx_import::reshapeTo(NodeImporter &n, Value v,
                              ArrayRef<int64_t> shape) {
   RankedTensorType type = typeOf(v);
@@ -68,16 +88,11 @@ Value onnx_import::reshapeTo(NodeImporter &n, Value v,
         return {};
       }
       spec.push_back(d);
-    } else if (static_cast<int64_t>(i) < type.getRank() &&
-               type.isDynamicDim(i)) {
-      spec.push_back(0);
-    } else if (!inferred) {
-      inferred = true;
-      spec.push_back(-1);
-    } else {
-      (void)n.error("this decomposition needs more static dimensions (the "
-                    "input has shape " +
-                    formatShape(type.getShape()) + ")");
+    } else if (failed(
+                   appendDynamicDim(n, type,
+                                    static_cast<int64_t>(i) < type.getRank() &&
+                                        type.isDynamicDim(i),
+                                    inferred, spec))) {
       return {};
     }
   }
@@ -110,17 +125,8 @@ Value onnx_import::unsqueeze(NodeImporter &n, Value v, ArrayRef<int64_t> axes) {
     int64_t d = type.getDimSize(next);
     if (!ShapedType::isDynamic(d))
       spec.push_back(d);
-    else if (next == i)
-      spec.push_back(0);
-    else if (!inferred) {
-      inferred = true;
-      spec.push_back(-1);
-    } else {
-      (void)n.error("this decomposition needs more static dimensions (the "
-                    "input has shape " +
-                    formatShape(type.getShape()) + ")");
+    else if (failed(appendDynamicDim(n, type, next == i, inferred, spec)))
       return {};
-    }
     ++next;
   }
   return n.create<ReshapeOp>(v, spec);
@@ -144,9 +150,66 @@ Value onnx_import::additiveMask(NodeImporter &n, Value condition,
   return n.create<WhereOp>(condition, zero, negInf);
 }
 
+SmallVector<int64_t> onnx_import::coercedTo2D(ArrayRef<int64_t> shape,
+                                              int64_t axis) {
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0, e = shape.size(); i < e; ++i)
+    (i < axis ? outer : inner) *= shape[i];
+  return {outer, inner};
+}
+
 LogicalResult onnx_import::requireStatic(NodeImporter &n, RankedTensorType type,
                                          StringRef what) {
   if (type && type.hasStaticShape())
     return success();
   return n.error(what + " must have a static shape for this conversion");
+}
+
+FailureOr<Window> onnx_import::getWindow(NodeImporter &n,
+                                         RankedTensorType input,
+                                         ArrayRef<int64_t> kernel) {
+  int64_t spatial = input.getRank() - 2;
+  if (spatial < 1) {
+    (void)n.error("input must have rank at least 3 (N, C, spatial...)");
+    return failure();
+  }
+  Window w;
+  w.kernel.assign(kernel);
+  w.strides = n.intsAttr("strides").value_or(SmallVector<int64_t>(spatial, 1));
+  w.dilations =
+      n.intsAttr("dilations").value_or(SmallVector<int64_t>(spatial, 1));
+  w.pads = n.intsAttr("pads").value_or(SmallVector<int64_t>(2 * spatial, 0));
+  if (static_cast<int64_t>(w.kernel.size()) != spatial ||
+      static_cast<int64_t>(w.strides.size()) != spatial ||
+      static_cast<int64_t>(w.dilations.size()) != spatial ||
+      static_cast<int64_t>(w.pads.size()) != 2 * spatial) {
+    (void)n.error("kernel_shape, strides, dilations and pads do not match "
+                  "the input's " +
+                  Twine(spatial) + " spatial dimensions");
+    return failure();
+  }
+  std::string autoPad = n.stringAttr("auto_pad", "NOTSET");
+  if (autoPad == "VALID") {
+    w.pads.assign(2 * spatial, 0);
+  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t in = input.getDimSize(i + 2);
+      if (ShapedType::isDynamic(in)) {
+        (void)n.error("auto_pad " + autoPad +
+                      " needs static spatial dimensions");
+        return failure();
+      }
+      int64_t out = (in + w.strides[i] - 1) / w.strides[i];
+      int64_t effective = (w.kernel[i] - 1) * w.dilations[i] + 1;
+      int64_t total =
+          std::max<int64_t>(0, (out - 1) * w.strides[i] + effective - in);
+      int64_t small = total / 2, large = total - small;
+      w.pads[i] = autoPad == "SAME_UPPER" ? small : large;
+      w.pads[i + spatial] = autoPad == "SAME_UPPER" ? large : small;
+    }
+  } else if (autoPad != "NOTSET") {
+    (void)n.error("unknown auto_pad '" + autoPad + "'");
+    return failure();
+  }
+  return w;
 }

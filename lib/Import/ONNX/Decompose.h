@@ -50,9 +50,26 @@ SmallVector<int64_t> trailingAxes(int64_t from, int64_t rank);
 /// loss mask.
 Value additiveMask(NodeImporter &n, Value condition, Type elementType);
 
+/// The 2-D shape {outer, inner} that ONNX's opset < 13 Softmax family
+/// coerces a static `shape` to at `axis`: the products of the dimensions
+/// before `axis` and of the rest.
+SmallVector<int64_t> coercedTo2D(ArrayRef<int64_t> shape, int64_t axis);
+
 /// Fails with an error naming `what` unless `type` has a static shape.
 LogicalResult requireStatic(NodeImporter &n, RankedTensorType type,
                             StringRef what);
+
+/// The window attributes of a Conv, ConvTranspose or pooling node with
+/// ONNX defaults filled in and `auto_pad` resolved into explicit pads.
+struct Window {
+  SmallVector<int64_t> kernel, strides, pads, dilations;
+};
+
+/// Reads the node's strides, dilations, pads and auto_pad for `input`
+/// (N, C, spatial...) and `kernel`; reports an error and fails when they do
+/// not fit.
+FailureOr<Window> getWindow(NodeImporter &n, RankedTensorType input,
+                            ArrayRef<int64_t> kernel);
 
 /// Creates a kiln reduction over `axes`.
 template <typename OpTy>

@@ -118,52 +118,40 @@ static LogicalResult convertResize(NodeImporter &n) {
     return failure();
   int64_t rank = n.inputType(0).getRank();
 
-  std::string modeName = n.stringAttr("mode", "nearest");
   std::optional<InterpolationMode> mode =
-      llvm::StringSwitch<std::optional<InterpolationMode>>(modeName)
-          .Case("nearest", InterpolationMode::Nearest)
-          .Case("linear", InterpolationMode::Linear)
-          .Case("cubic", InterpolationMode::Cubic)
-          .Default(std::nullopt);
+      n.enumAttr<InterpolationMode>("mode", "nearest",
+                                    {{"nearest", InterpolationMode::Nearest},
+                                     {"linear", InterpolationMode::Linear},
+                                     {"cubic", InterpolationMode::Cubic}});
   if (!mode)
-    return n.error("unknown mode '" + modeName + "'");
-
-  std::string transformName =
-      n.stringAttr("coordinate_transformation_mode", "half_pixel");
+    return failure();
   std::optional<CoordinateTransform> transform =
-      llvm::StringSwitch<std::optional<CoordinateTransform>>(transformName)
-          .Case("half_pixel", CoordinateTransform::HalfPixel)
-          .Case("pytorch_half_pixel", CoordinateTransform::PytorchHalfPixel)
-          .Case("align_corners", CoordinateTransform::AlignCorners)
-          .Case("asymmetric", CoordinateTransform::Asymmetric)
-          .Case("tf_crop_and_resize", CoordinateTransform::TfCropAndResize)
-          .Case("half_pixel_symmetric", CoordinateTransform::HalfPixelSymmetric)
-          .Case("tf_half_pixel_for_nn", CoordinateTransform::TfHalfPixelForNN)
-          .Default(std::nullopt);
+      n.enumAttr<CoordinateTransform>(
+          "coordinate_transformation_mode", "half_pixel",
+          {{"half_pixel", CoordinateTransform::HalfPixel},
+           {"pytorch_half_pixel", CoordinateTransform::PytorchHalfPixel},
+           {"align_corners", CoordinateTransform::AlignCorners},
+           {"asymmetric", CoordinateTransform::Asymmetric},
+           {"tf_crop_and_resize", CoordinateTransform::TfCropAndResize},
+           {"half_pixel_symmetric", CoordinateTransform::HalfPixelSymmetric},
+           {"tf_half_pixel_for_nn", CoordinateTransform::TfHalfPixelForNN}});
   if (!transform)
-    return n.error("unknown coordinate_transformation_mode '" + transformName +
-                   "'");
-
-  std::string nearestName = n.stringAttr("nearest_mode", "round_prefer_floor");
-  std::optional<NearestMode> nearest =
-      llvm::StringSwitch<std::optional<NearestMode>>(nearestName)
-          .Case("round_prefer_floor", NearestMode::RoundPreferFloor)
-          .Case("round_prefer_ceil", NearestMode::RoundPreferCeil)
-          .Case("floor", NearestMode::Floor)
-          .Case("ceil", NearestMode::Ceil)
-          .Default(std::nullopt);
+    return failure();
+  std::optional<NearestMode> nearest = n.enumAttr<NearestMode>(
+      "nearest_mode", "round_prefer_floor",
+      {{"round_prefer_floor", NearestMode::RoundPreferFloor},
+       {"round_prefer_ceil", NearestMode::RoundPreferCeil},
+       {"floor", NearestMode::Floor},
+       {"ceil", NearestMode::Ceil}});
   if (!nearest)
-    return n.error("unknown nearest_mode '" + nearestName + "'");
-
-  std::string policyName = n.stringAttr("keep_aspect_ratio_policy", "stretch");
-  std::optional<AspectRatioPolicy> policy =
-      llvm::StringSwitch<std::optional<AspectRatioPolicy>>(policyName)
-          .Case("stretch", AspectRatioPolicy::Stretch)
-          .Case("not_larger", AspectRatioPolicy::NotLarger)
-          .Case("not_smaller", AspectRatioPolicy::NotSmaller)
-          .Default(std::nullopt);
+    return failure();
+  std::optional<AspectRatioPolicy> policy = n.enumAttr<AspectRatioPolicy>(
+      "keep_aspect_ratio_policy", "stretch",
+      {{"stretch", AspectRatioPolicy::Stretch},
+       {"not_larger", AspectRatioPolicy::NotLarger},
+       {"not_smaller", AspectRatioPolicy::NotSmaller}});
   if (!policy)
-    return n.error("unknown keep_aspect_ratio_policy '" + policyName + "'");
+    return failure();
 
   SmallVector<int64_t> axes;
   if (std::optional<SmallVector<int64_t>> given = n.intsAttr("axes")) {
@@ -205,32 +193,27 @@ static LogicalResult convertGridSample(NodeImporter &n) {
   FailureOr<Value> x = n.requiredInput(0), grid = n.requiredInput(1);
   if (failed(x) || failed(grid))
     return failure();
-  std::string modeName =
-      n.stringAttr("mode", n.opset < 20 ? "bilinear" : "linear");
   // Opset 16 names the modes bilinear/bicubic; opset 20 linear/cubic.
   std::optional<InterpolationMode> mode =
-      n.opset < 20
-          ? llvm::StringSwitch<std::optional<InterpolationMode>>(modeName)
-                .Case("nearest", InterpolationMode::Nearest)
-                .Case("bilinear", InterpolationMode::Linear)
-                .Case("bicubic", InterpolationMode::Cubic)
-                .Default(std::nullopt)
-          : llvm::StringSwitch<std::optional<InterpolationMode>>(modeName)
-                .Case("nearest", InterpolationMode::Nearest)
-                .Case("linear", InterpolationMode::Linear)
-                .Case("cubic", InterpolationMode::Cubic)
-                .Default(std::nullopt);
+      n.opset < 20 ? n.enumAttr<InterpolationMode>(
+                         "mode", "bilinear",
+                         {{"nearest", InterpolationMode::Nearest},
+                          {"bilinear", InterpolationMode::Linear},
+                          {"bicubic", InterpolationMode::Cubic}})
+                   : n.enumAttr<InterpolationMode>(
+                         "mode", "linear",
+                         {{"nearest", InterpolationMode::Nearest},
+                          {"linear", InterpolationMode::Linear},
+                          {"cubic", InterpolationMode::Cubic}});
   if (!mode)
-    return n.error("unknown mode '" + modeName + "'");
-  std::string paddingName = n.stringAttr("padding_mode", "zeros");
-  std::optional<GridSamplePadding> padding =
-      llvm::StringSwitch<std::optional<GridSamplePadding>>(paddingName)
-          .Case("zeros", GridSamplePadding::Zeros)
-          .Case("border", GridSamplePadding::Border)
-          .Case("reflection", GridSamplePadding::Reflection)
-          .Default(std::nullopt);
+    return failure();
+  std::optional<GridSamplePadding> padding = n.enumAttr<GridSamplePadding>(
+      "padding_mode", "zeros",
+      {{"zeros", GridSamplePadding::Zeros},
+       {"border", GridSamplePadding::Border},
+       {"reflection", GridSamplePadding::Reflection}});
   if (!padding)
-    return n.error("unknown padding_mode '" + paddingName + "'");
+    return failure();
   if (n.opset < 20 && n.inputType(0).getRank() != 4)
     return n.error("GridSample before opset 20 takes 4-D inputs");
   MLIRContext *ctx = n.builder.getContext();
@@ -246,18 +229,12 @@ static LogicalResult convertGridSample(NodeImporter &n) {
 //===----------------------------------------------------------------------===//
 
 static std::optional<ScatterReduction> parseReduction(NodeImporter &n) {
-  std::string name = n.stringAttr("reduction", "none");
-  std::optional<ScatterReduction> r =
-      llvm::StringSwitch<std::optional<ScatterReduction>>(name)
-          .Case("none", ScatterReduction::None)
-          .Case("add", ScatterReduction::Add)
-          .Case("mul", ScatterReduction::Mul)
-          .Case("max", ScatterReduction::Max)
-          .Case("min", ScatterReduction::Min)
-          .Default(std::nullopt);
-  if (!r)
-    (void)n.error("unknown reduction '" + name + "'");
-  return r;
+  return n.enumAttr<ScatterReduction>("reduction", "none",
+                                      {{"none", ScatterReduction::None},
+                                       {"add", ScatterReduction::Add},
+                                       {"mul", ScatterReduction::Mul},
+                                       {"max", ScatterReduction::Max},
+                                       {"min", ScatterReduction::Min}});
 }
 
 static LogicalResult convertGatherElements(NodeImporter &n) {
@@ -329,13 +306,6 @@ static LogicalResult convertCompress(NodeImporter &n) {
       return failure();
   }
   return n.finish(n.create<CompressOp>(input, *condition, axis));
-}
-
-static LogicalResult convertNonZero(NodeImporter &n) {
-  FailureOr<Value> x = n.requiredInput(0);
-  if (failed(x))
-    return failure();
-  return n.finish(n.create<NonZeroOp>(*x));
 }
 
 static LogicalResult convertUnique(NodeImporter &n) {
@@ -416,13 +386,6 @@ static LogicalResult convertOneHot(NodeImporter &n) {
   if (!axis)
     return failure();
   return n.finish(n.create<OneHotOp>(*indices, *depth, *values, *axis));
-}
-
-static LogicalResult convertTile(NodeImporter &n) {
-  FailureOr<Value> x = n.requiredInput(0), repeats = n.requiredInput(1);
-  if (failed(x) || failed(repeats))
-    return failure();
-  return n.finish(n.create<TileOp>(*x, *repeats));
 }
 
 static LogicalResult convertReverseSequence(NodeImporter &n) {
@@ -832,14 +795,14 @@ void onnx_import::registerIndexingOps(OpConverterMap &map) {
   map["GatherND"] = convertGatherND;
   map["ScatterND"] = convertScatterND;
   map["Compress"] = convertCompress;
-  map["NonZero"] = convertNonZero;
+  map["NonZero"] = convertUnary<NonZeroOp>;
   map["Unique"] = convertUnique;
   map["Trilu"] = convertTrilu;
   map["CumSum"] = convertScan<CumSumOp>;
   map["CumProd"] = convertScan<CumProdOp>;
   map["TopK"] = convertTopK;
   map["OneHot"] = convertOneHot;
-  map["Tile"] = convertTile;
+  map["Tile"] = convertBinary<TileOp>;
   map["ReverseSequence"] = convertReverseSequence;
   map["Einsum"] = [](NodeImporter &n) { return EinsumLowering(n).run(); };
 }

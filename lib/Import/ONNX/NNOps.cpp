@@ -39,60 +39,6 @@ static LogicalResult convertGemm(NodeImporter &n) {
   return n.finish(y);
 }
 
-/// Window attributes with ONNX defaults filled in and `auto_pad` resolved
-/// into explicit pads.
-struct Window {
-  SmallVector<int64_t> kernel, strides, pads, dilations;
-};
-
-static FailureOr<Window> getWindow(NodeImporter &n, RankedTensorType input,
-                                   ArrayRef<int64_t> kernel) {
-  int64_t spatial = input.getRank() - 2;
-  if (spatial < 1) {
-    (void)n.error("input must have rank at least 3 (N, C, spatial...)");
-    return failure();
-  }
-  Window w;
-  w.kernel.assign(kernel);
-  w.strides = n.intsAttr("strides").value_or(SmallVector<int64_t>(spatial, 1));
-  w.dilations =
-      n.intsAttr("dilations").value_or(SmallVector<int64_t>(spatial, 1));
-  w.pads = n.intsAttr("pads").value_or(SmallVector<int64_t>(2 * spatial, 0));
-  if (static_cast<int64_t>(w.kernel.size()) != spatial ||
-      static_cast<int64_t>(w.strides.size()) != spatial ||
-      static_cast<int64_t>(w.dilations.size()) != spatial ||
-      static_cast<int64_t>(w.pads.size()) != 2 * spatial) {
-    (void)n.error("kernel_shape, strides, dilations and pads do not match "
-                  "the input's " +
-                  Twine(spatial) + " spatial dimensions");
-    return failure();
-  }
-  std::string autoPad = n.stringAttr("auto_pad", "NOTSET");
-  if (autoPad == "VALID") {
-    w.pads.assign(2 * spatial, 0);
-  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-    for (int64_t i = 0; i < spatial; ++i) {
-      int64_t in = input.getDimSize(i + 2);
-      if (ShapedType::isDynamic(in)) {
-        (void)n.error("auto_pad " + autoPad +
-                      " needs static spatial dimensions");
-        return failure();
-      }
-      int64_t out = (in + w.strides[i] - 1) / w.strides[i];
-      int64_t effective = (w.kernel[i] - 1) * w.dilations[i] + 1;
-      int64_t total =
-          std::max<int64_t>(0, (out - 1) * w.strides[i] + effective - in);
-      int64_t small = total / 2, large = total - small;
-      w.pads[i] = autoPad == "SAME_UPPER" ? small : large;
-      w.pads[i + spatial] = autoPad == "SAME_UPPER" ? large : small;
-    }
-  } else if (autoPad != "NOTSET") {
-    (void)n.error("unknown auto_pad '" + autoPad + "'");
-    return failure();
-  }
-  return w;
-}
-
 /// ConvTranspose's `output_shape` (the spatial sizes, or all of N, C,
 /// spatial...) overrides the pads: the total padding of each dimension is
 /// split as the spec says (the larger half first, or last under
@@ -383,10 +329,7 @@ template <typename OpTy> static LogicalResult convertSoftmax(NodeImporter &n) {
     if (!type.hasStaticShape())
       return n.error("a softmax over flattened trailing dimensions needs a "
                      "static shape");
-    int64_t outer = 1, inner = 1;
-    for (int64_t i = 0; i < rank; ++i)
-      (i < *axis ? outer : inner) *= type.getDimSize(i);
-    Value flat = n.create<ReshapeOp>(*x, ArrayRef<int64_t>{outer, inner});
+    Value flat = n.create<ReshapeOp>(*x, coercedTo2D(type.getShape(), *axis));
     Value s = flat ? n.create<OpTy>(flat, int64_t(1)) : Value();
     y = s ? n.create<ReshapeOp>(s, type.getShape()) : Value();
   }

@@ -54,7 +54,9 @@ void registerSpaceDepthOps(OpConverterMap &map);
 void registerQuantizationOps(OpConverterMap &map);
 void registerRecurrentOps(OpConverterMap &map);
 void registerSignalOps(OpConverterMap &map);
+void registerSignalImageOps(OpConverterMap &map);
 void registerControlFlowOps(OpConverterMap &map);
+void registerRecentOps(OpConverterMap &map);
 
 /// ONNX element types newer than the ONNX library Kiln links (1.12), which
 /// does not name them; `data_type` and `elem_type` carry them as numbers.
@@ -105,6 +107,18 @@ public:
   Value input(unsigned i) const;
   /// Input `i`, or an error naming it if it is absent.
   FailureOr<Value> requiredInput(unsigned i);
+  /// Inputs `indices`, in order; fails after the error naming the first
+  /// absent one.
+  FailureOr<SmallVector<Value>> requiredInputs(ArrayRef<unsigned> indices) {
+    SmallVector<Value> result;
+    for (unsigned i : indices) {
+      FailureOr<Value> v = requiredInput(i);
+      if (failed(v))
+        return failure();
+      result.push_back(*v);
+    }
+    return result;
+  }
   RankedTensorType inputType(unsigned i) const;
   /// The values of input `i` if it is a constant integer tensor.
   std::optional<SmallVector<int64_t>> constantInts(unsigned i) const;
@@ -116,6 +130,19 @@ public:
   float floatAttr(StringRef name, float otherwise) const;
   std::string stringAttr(StringRef name, StringRef otherwise) const;
   std::optional<SmallVector<int64_t>> intsAttr(StringRef name) const;
+  /// The string attribute `name` (`otherwise` if absent) mapped through
+  /// `cases`; reports "unknown NAME 'VALUE'" and returns nullopt when it is
+  /// none of them.
+  template <typename EnumT>
+  std::optional<EnumT> enumAttr(StringRef name, StringRef otherwise,
+                                ArrayRef<std::pair<StringRef, EnumT>> cases) {
+    std::string value = stringAttr(name, otherwise);
+    for (const auto &[key, e] : cases)
+      if (key == value)
+        return e;
+    (void)error("unknown " + name + " '" + value + "'");
+    return std::nullopt;
+  }
 
   /// Binds output `i` to `value` (an empty output name is skipped).
   void setOutput(unsigned i, Value value);

@@ -59,6 +59,8 @@ static Centred centre(NodeImporter &n, Value x, ArrayRef<int64_t> axes) {
 /// (x - mean) / sqrt(var + epsilon) over `axes`.
 static Value standardize(NodeImporter &n, Value x, ArrayRef<int64_t> axes,
                          double epsilon) {
+  if (!x)
+    return {};
   Centred c = centre(n, x, axes);
   Type element = typeOf(x).getElementType();
   return binary<DivOp>(
@@ -79,13 +81,10 @@ static Value perChannel(NodeImporter &n, Value p, int64_t rank) {
 }
 
 static LogicalResult convertBatchNorm(NodeImporter &n) {
-  SmallVector<Value> in;
-  for (unsigned i = 0; i < 5; ++i) {
-    FailureOr<Value> v = n.requiredInput(i);
-    if (failed(v))
-      return failure();
-    in.push_back(*v);
-  }
+  FailureOr<SmallVector<Value>> inputs = n.requiredInputs({0, 1, 2, 3, 4});
+  if (failed(inputs))
+    return failure();
+  SmallVector<Value> &in = *inputs;
   auto epsilon = n.builder.getF32FloatAttr(n.floatAttr("epsilon", 1e-5f));
   bool training = n.opset >= 14 && n.intAttr("training_mode", 0) != 0;
   if (!training) {
@@ -353,10 +352,7 @@ static LogicalResult convertHardmax(NodeImporter &n) {
   if (n.opset < 13) {
     if (failed(requireStatic(n, type, "the input of Hardmax before opset 13")))
       return failure();
-    int64_t outer = 1, inner = 1;
-    for (int64_t i = 0; i < rank; ++i)
-      (i < *axis ? outer : inner) *= type.getDimSize(i);
-    in = reshapeTo(n, in, {outer, inner});
+    in = reshapeTo(n, in, coercedTo2D(type.getShape(), *axis));
     along = 1;
   }
   RankedTensorType inType = typeOf(in);

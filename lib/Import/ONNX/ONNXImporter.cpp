@@ -306,7 +306,9 @@ static void registerAllConverters(OpConverterMap &map) {
   registerQuantizationOps(map);
   registerRecurrentOps(map);
   registerSignalOps(map);
+  registerSignalImageOps(map);
   registerControlFlowOps(map);
+  registerRecentOps(map);
 }
 
 class ModelImporter {

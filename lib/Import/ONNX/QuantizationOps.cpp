@@ -382,13 +382,10 @@ static Value requantize(NodeImporter &n, Value acc, Value multiplier, Value zp,
 }
 
 static LogicalResult convertQLinearMatMul(NodeImporter &n) {
-  SmallVector<Value> in;
-  for (unsigned i : {0, 1, 3, 4, 6}) {
-    FailureOr<Value> v = n.requiredInput(i);
-    if (failed(v))
-      return failure();
-    in.push_back(*v);
-  }
+  FailureOr<SmallVector<Value>> inputs = n.requiredInputs({0, 1, 3, 4, 6});
+  if (failed(inputs))
+    return failure();
+  SmallVector<Value> &in = *inputs;
   Value a = in[0], aScale = in[1], b = in[2], bScale = in[3], yScale = in[4];
   Value aZp = n.input(2), bZp = n.input(5), yZp = n.input(7);
   for (Value v : {a, b})
@@ -414,15 +411,10 @@ static LogicalResult convertQLinearMatMul(NodeImporter &n) {
 //===----------------------------------------------------------------------===//
 
 /// The ONNX Conv attributes with defaults filled in and auto_pad resolved
-/// (as the Conv converter resolves them).
-struct ConvWindow {
-  SmallVector<int64_t> strides, pads, dilations;
-  int64_t group;
-};
-
-static FailureOr<ConvWindow> getConvWindow(NodeImporter &n,
-                                           RankedTensorType input,
-                                           RankedTensorType weight) {
+/// (as the Conv converter resolves them), the kernel shape coming from `w`
+/// when not given.
+static FailureOr<Window> getConvWindow(NodeImporter &n, RankedTensorType input,
+                                       RankedTensorType weight) {
   int64_t spatial = input.getRank() - 2;
   if (spatial < 1 || weight.getRank() != input.getRank()) {
     (void)n.error("x must have rank at least 3 (N, C, spatial...) and w the "
@@ -439,45 +431,7 @@ static FailureOr<ConvWindow> getConvWindow(NodeImporter &n,
     (void)n.error("the kernel shape is unknown");
     return failure();
   }
-  ConvWindow w;
-  w.group = n.intAttr("group", 1);
-  w.strides = n.intsAttr("strides").value_or(SmallVector<int64_t>(spatial, 1));
-  w.dilations =
-      n.intsAttr("dilations").value_or(SmallVector<int64_t>(spatial, 1));
-  w.pads = n.intsAttr("pads").value_or(SmallVector<int64_t>(2 * spatial, 0));
-  if (static_cast<int64_t>(kernel.size()) != spatial ||
-      static_cast<int64_t>(w.strides.size()) != spatial ||
-      static_cast<int64_t>(w.dilations.size()) != spatial ||
-      static_cast<int64_t>(w.pads.size()) != 2 * spatial) {
-    (void)n.error("kernel_shape, strides, dilations and pads do not match "
-                  "the input's " +
-                  Twine(spatial) + " spatial dimensions");
-    return failure();
-  }
-  std::string autoPad = n.stringAttr("auto_pad", "NOTSET");
-  if (autoPad == "VALID") {
-    w.pads.assign(2 * spatial, 0);
-  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-    for (int64_t i = 0; i < spatial; ++i) {
-      int64_t in = input.getDimSize(i + 2);
-      if (ShapedType::isDynamic(in)) {
-        (void)n.error("auto_pad " + autoPad +
-                      " needs static spatial dimensions");
-        return failure();
-      }
-      int64_t out = (in + w.strides[i] - 1) / w.strides[i];
-      int64_t effective = (kernel[i] - 1) * w.dilations[i] + 1;
-      int64_t total =
-          std::max<int64_t>(0, (out - 1) * w.strides[i] + effective - in);
-      int64_t small = total / 2, large = total - small;
-      w.pads[i] = autoPad == "SAME_UPPER" ? small : large;
-      w.pads[i + spatial] = autoPad == "SAME_UPPER" ? large : small;
-    }
-  } else if (autoPad != "NOTSET") {
-    (void)n.error("unknown auto_pad '" + autoPad + "'");
-    return failure();
-  }
-  return w;
+  return getWindow(n, input, kernel);
 }
 
 /// Lays a 1-D per-output-channel tensor along axis `axis` of `rank` dims.
@@ -500,7 +454,7 @@ static Value integerConv(NodeImporter &n, Value x, Value w, Value xZp,
     (void)n.error("x and w must be integer tensors");
     return {};
   }
-  FailureOr<ConvWindow> win = getConvWindow(n, xType, wType);
+  FailureOr<Window> win = getConvWindow(n, xType, wType);
   if (failed(win))
     return {};
   if ((xZp && typeOf(xZp).getElementType() != xType.getElementType()) ||
@@ -519,7 +473,7 @@ static Value integerConv(NodeImporter &n, Value x, Value w, Value xZp,
   if (!dx || !dw || (bias && !b))
     return {};
   return n.create<ConvOp>(dx, dw, b, win->strides, win->pads, win->dilations,
-                          win->group);
+                          n.intAttr("group", 1));
 }
 
 static LogicalResult convertConvInteger(NodeImporter &n) {
@@ -531,13 +485,10 @@ static LogicalResult convertConvInteger(NodeImporter &n) {
 }
 
 static LogicalResult convertQLinearConv(NodeImporter &n) {
-  SmallVector<Value> in;
-  for (unsigned i : {0, 1, 3, 4, 6}) {
-    FailureOr<Value> v = n.requiredInput(i);
-    if (failed(v))
-      return failure();
-    in.push_back(*v);
-  }
+  FailureOr<SmallVector<Value>> inputs = n.requiredInputs({0, 1, 3, 4, 6});
+  if (failed(inputs))
+    return failure();
+  SmallVector<Value> &in = *inputs;
   Value x = in[0], xScale = in[1], w = in[2], wScale = in[3], yScale = in[4];
   Value xZp = n.input(2), wZp = n.input(5), yZp = n.input(7), bias = n.input(8);
   Type out = yZp ? typeOf(yZp).getElementType() : typeOf(x).getElementType();

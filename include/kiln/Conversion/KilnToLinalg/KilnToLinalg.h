@@ -30,6 +30,40 @@ public:
 void populateKilnElementwiseToLinalgPatterns(const TypeConverter &converter,
                                              RewritePatternSet &patterns);
 
+/// `kiln.matmul`, as `linalg.matmul` / `linalg.batch_matmul` or a
+/// `linalg.generic` (vectors, broadcast batch dims).
+void populateKilnMatMulToLinalgPatterns(const TypeConverter &converter,
+                                        RewritePatternSet &patterns);
+
+/// `kiln.conv` and `kiln.conv_transpose`, as linalg convolutions or
+/// `linalg.generic`.
+void populateKilnConvolutionToLinalgPatterns(const TypeConverter &converter,
+                                             RewritePatternSet &patterns);
+
+/// Max, average and global pooling, as `linalg.pooling_*` or
+/// `linalg.generic`.
+void populateKilnPoolingToLinalgPatterns(const TypeConverter &converter,
+                                         RewritePatternSet &patterns);
+
+/// `kiln.batch_norm` and `kiln.layer_norm`, as `linalg.generic`.
+void populateKilnNormalizationToLinalgPatterns(const TypeConverter &converter,
+                                               RewritePatternSet &patterns);
+
+/// The `kiln.reduce_*` ops, `kiln.argmax` / `kiln.argmin` and
+/// `kiln.softmax` / `kiln.log_softmax`, as `linalg.generic` reductions.
+void populateKilnReductionToLinalgPatterns(const TypeConverter &converter,
+                                           RewritePatternSet &patterns);
+
+/// Reshape, transpose, concat, split, slice, gather, pad and broadcast_to,
+/// as tensor ops, `linalg.transpose` and `linalg.generic`.
+void populateKilnShapeToLinalgPatterns(const TypeConverter &converter,
+                                       RewritePatternSet &patterns);
+
+/// The ops of KilnShapeOps.td (`kiln.shape`, `kiln.size`, `kiln.range`,
+/// `kiln.constant_of_shape` and the `kiln.dynamic_*` ops).
+void populateKilnDynamicShapeToLinalgPatterns(const TypeConverter &converter,
+                                              RewritePatternSet &patterns);
+
 /// `kiln.constant`, as `arith.constant`.
 void populateKilnConstantToArithPatterns(const TypeConverter &converter,
                                          RewritePatternSet &patterns);

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ShapeHelpers.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "kiln/Dialect/Kiln/IR/TypeInference.h"
 
@@ -23,17 +24,7 @@
 
 using namespace mlir;
 using namespace mlir::kiln;
-
-static constexpr int64_t kDyn = ShapedType::kDynamic;
-
-/// Returns `type` as a ranked tensor, or reports `what` and returns null.
-static RankedTensorType ranked(const ShapeDiag &diag, Type type,
-                               StringRef what) {
-  auto t = dyn_cast_or_null<RankedTensorType>(type);
-  if (!t)
-    (void)diag.error(what, " must be a ranked tensor, got ", type);
-  return t;
-}
+using namespace mlir::kiln::shape_helpers;
 
 /// The elements of `value` as doubles if it is an inline constant.
 static std::optional<SmallVector<double>> constantValues(Value value) {
@@ -93,15 +84,6 @@ static LogicalResult checkSingleElement(const ShapeDiag &diag,
                     formatShape(type.getShape()));
 }
 
-/// Merges two dims that must be equal: the static one wins.
-static LogicalResult mergeDims(const ShapeDiag &diag, int64_t a, int64_t b,
-                               int64_t &result, const Twine &what) {
-  if (!ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b)
-    return diag.error(what, " mismatch: ", a, " vs ", b);
-  result = ShapedType::isDynamic(a) ? b : a;
-  return success();
-}
-
 static LogicalResult checkAxisIn(const ShapeDiag &diag, int64_t axis,
                                  int64_t rank, StringRef name = "axis") {
   if (axis < 0 || axis >= rank)
@@ -120,7 +102,7 @@ LogicalResult mlir::kiln::inferResize(const ShapeDiag &diag, Value input,
                                       CoordinateTransform transform,
                                       AspectRatioPolicy policy,
                                       SmallVectorImpl<Type> &results) {
-  auto in = ranked(diag, input ? input.getType() : Type(), "input");
+  auto in = getRanked(diag, input ? input.getType() : Type(), "input");
   if (!in)
     return failure();
   int64_t rank = in.getRank();
@@ -140,7 +122,7 @@ LogicalResult mlir::kiln::inferResize(const ShapeDiag &diag, Value input,
     return diag.error(cropping ? "tf_crop_and_resize needs a 'roi'"
                                : "'roi' is only used by tf_crop_and_resize");
   if (roi) {
-    auto r = ranked(diag, roi.getType(), "roi");
+    auto r = getRanked(diag, roi.getType(), "roi");
     if (!r || failed(checkVector(diag, r, 2 * count, "roi")))
       return failure();
   }
@@ -149,7 +131,7 @@ LogicalResult mlir::kiln::inferResize(const ShapeDiag &diag, Value input,
 
   SmallVector<int64_t> shape(in.getShape());
   if (scales) {
-    auto st = ranked(diag, scales.getType(), "scales");
+    auto st = getRanked(diag, scales.getType(), "scales");
     if (!st || failed(checkVector(diag, st, count, "scales")))
       return failure();
     std::optional<SmallVector<double>> values = constantValues(scales);
@@ -163,7 +145,7 @@ LogicalResult mlir::kiln::inferResize(const ShapeDiag &diag, Value input,
             std::floor(static_cast<double>(in.getDimSize(a)) * (*values)[i]));
     }
   } else {
-    auto st = ranked(diag, sizes.getType(), "sizes");
+    auto st = getRanked(diag, sizes.getType(), "sizes");
     if (!st || failed(checkVector(diag, st, count, "sizes")))
       return failure();
     std::optional<SmallVector<int64_t>> values = constantInts(sizes);
@@ -202,8 +184,8 @@ LogicalResult mlir::kiln::inferResize(const ShapeDiag &diag, Value input,
 LogicalResult mlir::kiln::inferGridSample(const ShapeDiag &diag, Type input,
                                           Type grid,
                                           SmallVectorImpl<Type> &results) {
-  auto in = ranked(diag, input, "input");
-  auto g = ranked(diag, grid, "grid");
+  auto in = getRanked(diag, input, "input");
+  auto g = getRanked(diag, grid, "grid");
   if (!in || !g)
     return failure();
   if (in.getRank() < 3)
@@ -219,8 +201,8 @@ LogicalResult mlir::kiln::inferGridSample(const ShapeDiag &diag, Type input,
     return diag.error("the last dimension of grid must be ", spatial, ", got ",
                       last);
   SmallVector<int64_t> shape{0, in.getDimSize(1)};
-  if (failed(mergeDims(diag, in.getDimSize(0), g.getDimSize(0), shape[0],
-                       "batch size")))
+  if (failed(mergeDim(diag, in.getDimSize(0), g.getDimSize(0), shape[0],
+                      "batch size")))
     return failure();
   for (int64_t i = 1; i <= spatial; ++i)
     shape.push_back(g.getDimSize(i));
@@ -235,8 +217,8 @@ LogicalResult mlir::kiln::inferGridSample(const ShapeDiag &diag, Type input,
 LogicalResult mlir::kiln::inferGatherElements(const ShapeDiag &diag, Type data,
                                               Type indices, int64_t axis,
                                               SmallVectorImpl<Type> &results) {
-  auto d = ranked(diag, data, "data");
-  auto idx = ranked(diag, indices, "indices");
+  auto d = getRanked(diag, data, "data");
+  auto idx = getRanked(diag, indices, "indices");
   if (!d || !idx || failed(checkAxisIn(diag, axis, d.getRank())))
     return failure();
   if (idx.getRank() != d.getRank())
@@ -250,9 +232,9 @@ LogicalResult mlir::kiln::inferScatterElements(const ShapeDiag &diag, Type data,
                                                Type indices, Type updates,
                                                int64_t axis,
                                                SmallVectorImpl<Type> &results) {
-  auto d = ranked(diag, data, "data");
-  auto idx = ranked(diag, indices, "indices");
-  auto u = ranked(diag, updates, "updates");
+  auto d = getRanked(diag, data, "data");
+  auto idx = getRanked(diag, indices, "indices");
+  auto u = getRanked(diag, updates, "updates");
   if (!d || !idx || !u || failed(checkAxisIn(diag, axis, d.getRank())))
     return failure();
   if (u.getElementType() != d.getElementType())
@@ -263,8 +245,8 @@ LogicalResult mlir::kiln::inferScatterElements(const ShapeDiag &diag, Type data,
                       d.getRank(), ")");
   for (int64_t i = 0; i < d.getRank(); ++i) {
     int64_t merged;
-    if (failed(mergeDims(diag, idx.getDimSize(i), u.getDimSize(i), merged,
-                         "indices and updates dimension " + Twine(i))))
+    if (failed(mergeDim(diag, idx.getDimSize(i), u.getDimSize(i), merged,
+                        "indices and updates dimension " + Twine(i))))
       return failure();
   }
   results.push_back(d);
@@ -288,8 +270,8 @@ static FailureOr<int64_t> indexDepth(const ShapeDiag &diag,
 LogicalResult mlir::kiln::inferGatherND(const ShapeDiag &diag, Type data,
                                         Type indices, int64_t batchDims,
                                         SmallVectorImpl<Type> &results) {
-  auto d = ranked(diag, data, "data");
-  auto idx = ranked(diag, indices, "indices");
+  auto d = getRanked(diag, data, "data");
+  auto idx = getRanked(diag, indices, "indices");
   if (!d || !idx)
     return failure();
   if (batchDims < 0 || batchDims >= std::min(d.getRank(), idx.getRank()))
@@ -300,8 +282,8 @@ LogicalResult mlir::kiln::inferGatherND(const ShapeDiag &diag, Type data,
     return failure();
   SmallVector<int64_t> shape(idx.getShape().drop_back());
   for (int64_t i = 0; i < batchDims; ++i)
-    if (failed(mergeDims(diag, d.getDimSize(i), idx.getDimSize(i), shape[i],
-                         "batch dimension " + Twine(i))))
+    if (failed(mergeDim(diag, d.getDimSize(i), idx.getDimSize(i), shape[i],
+                        "batch dimension " + Twine(i))))
       return failure();
   llvm::append_range(shape, d.getShape().drop_front(batchDims + *k));
   results.push_back(d.clone(shape));
@@ -311,9 +293,9 @@ LogicalResult mlir::kiln::inferGatherND(const ShapeDiag &diag, Type data,
 LogicalResult mlir::kiln::inferScatterND(const ShapeDiag &diag, Type data,
                                          Type indices, Type updates,
                                          SmallVectorImpl<Type> &results) {
-  auto d = ranked(diag, data, "data");
-  auto idx = ranked(diag, indices, "indices");
-  auto u = ranked(diag, updates, "updates");
+  auto d = getRanked(diag, data, "data");
+  auto idx = getRanked(diag, indices, "indices");
+  auto u = getRanked(diag, updates, "updates");
   if (!d || !idx || !u)
     return failure();
   if (u.getElementType() != d.getElementType())
@@ -329,8 +311,8 @@ LogicalResult mlir::kiln::inferScatterND(const ShapeDiag &diag, Type data,
                       ", got ", formatShape(u.getShape()));
   for (auto [i, e] : llvm::enumerate(expected)) {
     int64_t merged;
-    if (failed(mergeDims(diag, e, u.getDimSize(i), merged,
-                         "updates dimension " + Twine(i))))
+    if (failed(mergeDim(diag, e, u.getDimSize(i), merged,
+                        "updates dimension " + Twine(i))))
       return failure();
   }
   results.push_back(d);
@@ -340,8 +322,8 @@ LogicalResult mlir::kiln::inferScatterND(const ShapeDiag &diag, Type data,
 LogicalResult mlir::kiln::inferCompress(const ShapeDiag &diag, Value input,
                                         Value condition, int64_t axis,
                                         SmallVectorImpl<Type> &results) {
-  auto in = ranked(diag, input.getType(), "input");
-  auto c = ranked(diag, condition.getType(), "condition");
+  auto in = getRanked(diag, input.getType(), "input");
+  auto c = getRanked(diag, condition.getType(), "condition");
   if (!in || !c || failed(checkAxisIn(diag, axis, in.getRank())))
     return failure();
   if (c.getRank() != 1)
@@ -361,7 +343,7 @@ LogicalResult mlir::kiln::inferCompress(const ShapeDiag &diag, Value input,
 
 LogicalResult mlir::kiln::inferNonZero(const ShapeDiag &diag, Type input,
                                        SmallVectorImpl<Type> &results) {
-  auto in = ranked(diag, input, "input");
+  auto in = getRanked(diag, input, "input");
   if (!in)
     return failure();
   results.push_back(RankedTensorType::get(
@@ -372,7 +354,7 @@ LogicalResult mlir::kiln::inferNonZero(const ShapeDiag &diag, Type input,
 LogicalResult mlir::kiln::inferUnique(const ShapeDiag &diag, Type input,
                                       std::optional<int64_t> axis,
                                       SmallVectorImpl<Type> &results) {
-  auto in = ranked(diag, input, "input");
+  auto in = getRanked(diag, input, "input");
   if (!in)
     return failure();
   Type i64 = IntegerType::get(in.getContext(), 64);
@@ -400,13 +382,13 @@ LogicalResult mlir::kiln::inferUnique(const ShapeDiag &diag, Type input,
 
 LogicalResult mlir::kiln::inferTrilu(const ShapeDiag &diag, Type input, Type k,
                                      SmallVectorImpl<Type> &results) {
-  auto in = ranked(diag, input, "input");
+  auto in = getRanked(diag, input, "input");
   if (!in)
     return failure();
   if (in.getRank() < 2)
     return diag.error("input must have rank 2 or more, got ", in.getRank());
   if (k) {
-    auto kt = ranked(diag, k, "k");
+    auto kt = getRanked(diag, k, "k");
     if (!kt || failed(checkSingleElement(diag, kt, "k")))
       return failure();
   }
@@ -417,8 +399,8 @@ LogicalResult mlir::kiln::inferTrilu(const ShapeDiag &diag, Type input, Type k,
 LogicalResult mlir::kiln::inferScan(const ShapeDiag &diag, Value input,
                                     Value axis,
                                     SmallVectorImpl<Type> &results) {
-  auto in = ranked(diag, input.getType(), "input");
-  auto a = ranked(diag, axis.getType(), "axis");
+  auto in = getRanked(diag, input.getType(), "input");
+  auto a = getRanked(diag, axis.getType(), "axis");
   if (!in || !a || failed(checkSingleElement(diag, a, "axis")))
     return failure();
   if (in.getRank() < 1)
@@ -436,8 +418,8 @@ LogicalResult mlir::kiln::inferScan(const ShapeDiag &diag, Value input,
 LogicalResult mlir::kiln::inferTopK(const ShapeDiag &diag, Value input, Value k,
                                     int64_t axis,
                                     SmallVectorImpl<Type> &results) {
-  auto in = ranked(diag, input.getType(), "input");
-  auto kt = ranked(diag, k.getType(), "k");
+  auto in = getRanked(diag, input.getType(), "input");
+  auto kt = getRanked(diag, k.getType(), "k");
   if (!in || !kt || failed(checkAxisIn(diag, axis, in.getRank())) ||
       failed(checkSingleElement(diag, kt, "k")))
     return failure();
@@ -458,9 +440,9 @@ LogicalResult mlir::kiln::inferTopK(const ShapeDiag &diag, Value input, Value k,
 LogicalResult mlir::kiln::inferOneHot(const ShapeDiag &diag, Type indices,
                                       Value depth, Type values, int64_t axis,
                                       SmallVectorImpl<Type> &results) {
-  auto idx = ranked(diag, indices, "indices");
-  auto dt = ranked(diag, depth.getType(), "depth");
-  auto vt = ranked(diag, values, "values");
+  auto idx = getRanked(diag, indices, "indices");
+  auto dt = getRanked(diag, depth.getType(), "depth");
+  auto vt = getRanked(diag, values, "values");
   if (!idx || !dt || !vt || failed(checkSingleElement(diag, dt, "depth")) ||
       failed(checkVector(diag, vt, 2, "values")))
     return failure();
@@ -483,8 +465,8 @@ LogicalResult mlir::kiln::inferOneHot(const ShapeDiag &diag, Type indices,
 LogicalResult mlir::kiln::inferTile(const ShapeDiag &diag, Value input,
                                     Value repeats,
                                     SmallVectorImpl<Type> &results) {
-  auto in = ranked(diag, input.getType(), "input");
-  auto r = ranked(diag, repeats.getType(), "repeats");
+  auto in = getRanked(diag, input.getType(), "input");
+  auto r = getRanked(diag, repeats.getType(), "repeats");
   if (!in || !r || failed(checkVector(diag, r, in.getRank(), "repeats")))
     return failure();
   SmallVector<int64_t> shape(in.getRank(), kDyn);
@@ -509,8 +491,8 @@ LogicalResult mlir::kiln::inferReverseSequence(const ShapeDiag &diag,
                                                int64_t batchAxis,
                                                int64_t timeAxis,
                                                SmallVectorImpl<Type> &results) {
-  auto in = ranked(diag, input, "input");
-  auto lens = ranked(diag, sequenceLens, "sequence_lens");
+  auto in = getRanked(diag, input, "input");
+  auto lens = getRanked(diag, sequenceLens, "sequence_lens");
   if (!in || !lens)
     return failure();
   if (in.getRank() < 2)

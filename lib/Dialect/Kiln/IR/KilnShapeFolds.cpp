@@ -6,9 +6,9 @@
 //
 // Folders of the ops in KilnShapeOps.td, and constant folding of the small
 // tensors that shape computations produce (Cast, Concat, Slice, Gather,
-// comparisons, Where, ...). A fold never changes a value's type, and never
-// builds a non-splat tensor above kMaxShapeFoldElements elements, so weights
-// are never folded.
+// comparisons, Where, integer Mod, ...). A fold never changes a value's type,
+// and never builds a non-splat tensor above kMaxShapeFoldElements elements, so
+// weights are never folded.
 //
 //===----------------------------------------------------------------------===//
 
@@ -371,6 +371,31 @@ OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
   return foldElementwise(
       {adaptor.getCondition(), adaptor.getX(), adaptor.getY()}, getType(),
       [](ArrayRef<Attribute> v) { return isTrue(v[0]) ? v[1] : v[2]; });
+}
+
+OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
+  // Integers only; a remainder by zero is undefined and stays unfolded.
+  if (!isa<IntegerType>(getType().getElementType()) ||
+      getType().getElementType().isInteger(1))
+    return {};
+  bool isUnsigned = isUnsignedLike(getType().getElementType());
+  bool cStyle = getFmod();
+  return foldElementwise({adaptor.getLhs(), adaptor.getRhs()}, getType(),
+                         [&](ArrayRef<Attribute> v) -> Attribute {
+                           auto a = cast<IntegerAttr>(v[0]);
+                           APInt x = a.getValue();
+                           APInt y = cast<IntegerAttr>(v[1]).getValue();
+                           if (y.isZero())
+                             return {};
+                           if (isUnsigned)
+                             return IntegerAttr::get(a.getType(), x.urem(y));
+                           // C's remainder has the sign of x; Python's, of y.
+                           APInt r = x.srem(y);
+                           if (!cStyle && !r.isZero() &&
+                               r.isNegative() != y.isNegative())
+                             r += y;
+                           return IntegerAttr::get(a.getType(), r);
+                         });
 }
 
 OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {

@@ -11,30 +11,21 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ShapeHelpers.h"
 #include "kiln/Dialect/Kiln/IR/TypeInference.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 
 using namespace mlir;
 using namespace mlir::kiln;
-
-static constexpr int64_t kDyn = ShapedType::kDynamic;
-
-/// Returns `type` as a ranked tensor, or reports `what` and returns null.
-static RankedTensorType ranked(const ShapeDiag &diag, Type type,
-                               StringRef what) {
-  auto t = dyn_cast_or_null<RankedTensorType>(type);
-  if (!t)
-    (void)diag.error(what, " must be a ranked tensor, got ", type);
-  return t;
-}
+using namespace mlir::kiln::shape_helpers;
 
 /// Checks that `type` is a 1-D tensor (a list of sizes, axes or bounds) and
 /// returns its length, which may be dynamic unless `needStatic`. Returns
 /// nullopt after reporting an error.
 static std::optional<int64_t> listLength(const ShapeDiag &diag, Type type,
                                          StringRef name, bool needStatic) {
-  RankedTensorType t = ranked(diag, type, name);
+  RankedTensorType t = getRanked(diag, type, name);
   if (!t)
     return std::nullopt;
   if (t.getRank() != 1) {
@@ -51,7 +42,7 @@ static std::optional<int64_t> listLength(const ShapeDiag &diag, Type type,
 LogicalResult mlir::kiln::inferShapeOf(const ShapeDiag &diag, Type input,
                                        int64_t start, int64_t end,
                                        SmallVectorImpl<Type> &results) {
-  RankedTensorType in = ranked(diag, input, "input");
+  RankedTensorType in = getRanked(diag, input, "input");
   if (!in)
     return failure();
   if (start < 0 || start > end || end > in.getRank())
@@ -64,7 +55,7 @@ LogicalResult mlir::kiln::inferShapeOf(const ShapeDiag &diag, Type input,
 
 LogicalResult mlir::kiln::inferSizeOf(const ShapeDiag &diag, Type input,
                                       SmallVectorImpl<Type> &results) {
-  RankedTensorType in = ranked(diag, input, "input");
+  RankedTensorType in = getRanked(diag, input, "input");
   if (!in)
     return failure();
   results.push_back(
@@ -75,9 +66,9 @@ LogicalResult mlir::kiln::inferSizeOf(const ShapeDiag &diag, Type input,
 LogicalResult mlir::kiln::inferRange(const ShapeDiag &diag, Type start,
                                      Type limit, Type delta,
                                      SmallVectorImpl<Type> &results) {
-  RankedTensorType s = ranked(diag, start, "start");
-  RankedTensorType l = ranked(diag, limit, "limit");
-  RankedTensorType d = ranked(diag, delta, "delta");
+  RankedTensorType s = getRanked(diag, start, "start");
+  RankedTensorType l = getRanked(diag, limit, "limit");
+  RankedTensorType d = getRanked(diag, delta, "delta");
   if (!s || !l || !d)
     return failure();
   for (RankedTensorType t : {s, l, d}) {
@@ -112,7 +103,7 @@ LogicalResult mlir::kiln::inferConstantOfShape(const ShapeDiag &diag,
 LogicalResult mlir::kiln::inferDynamicReshape(const ShapeDiag &diag, Type input,
                                               Type shape,
                                               SmallVectorImpl<Type> &results) {
-  RankedTensorType in = ranked(diag, input, "input");
+  RankedTensorType in = getRanked(diag, input, "input");
   std::optional<int64_t> rank =
       listLength(diag, shape, "shape", /*needStatic=*/true);
   if (!in || !rank)
@@ -125,7 +116,7 @@ LogicalResult
 mlir::kiln::inferDynamicBroadcastTo(const ShapeDiag &diag, Type input,
                                     Type shape,
                                     SmallVectorImpl<Type> &results) {
-  RankedTensorType in = ranked(diag, input, "input");
+  RankedTensorType in = getRanked(diag, input, "input");
   std::optional<int64_t> length =
       listLength(diag, shape, "shape", /*needStatic=*/true);
   if (!in || !length)
@@ -146,7 +137,7 @@ mlir::kiln::inferDynamicBroadcastTo(const ShapeDiag &diag, Type input,
 LogicalResult mlir::kiln::inferDynamicReduce(const ShapeDiag &diag, Type input,
                                              Type axes, bool keepdims,
                                              SmallVectorImpl<Type> &results) {
-  RankedTensorType in = ranked(diag, input, "input");
+  RankedTensorType in = getRanked(diag, input, "input");
   std::optional<int64_t> count =
       listLength(diag, axes, "axes", /*needStatic=*/!keepdims);
   if (!in || !count)
@@ -170,7 +161,7 @@ LogicalResult mlir::kiln::inferDynamicSlice(const ShapeDiag &diag, Type input,
                                             ArrayRef<Type> bounds,
                                             SmallVectorImpl<Type> &results) {
   static const char *names[] = {"starts", "ends", "axes", "steps"};
-  RankedTensorType in = ranked(diag, input, "input");
+  RankedTensorType in = getRanked(diag, input, "input");
   if (!in)
     return failure();
   int64_t length = kDyn;
@@ -207,7 +198,7 @@ LogicalResult mlir::kiln::inferDynamicSlice(const ShapeDiag &diag, Type input,
 LogicalResult mlir::kiln::inferDynamicSplit(const ShapeDiag &diag, Type input,
                                             Type sizes, int64_t axis,
                                             SmallVectorImpl<Type> &results) {
-  RankedTensorType in = ranked(diag, input, "input");
+  RankedTensorType in = getRanked(diag, input, "input");
   std::optional<int64_t> count =
       listLength(diag, sizes, "sizes", /*needStatic=*/true);
   if (!in || !count)
@@ -226,7 +217,7 @@ LogicalResult mlir::kiln::inferDynamicSplit(const ShapeDiag &diag, Type input,
 LogicalResult mlir::kiln::inferDynamicSqueeze(const ShapeDiag &diag, Type input,
                                               Type axes, bool unsqueeze,
                                               SmallVectorImpl<Type> &results) {
-  RankedTensorType in = ranked(diag, input, "input");
+  RankedTensorType in = getRanked(diag, input, "input");
   std::optional<int64_t> count =
       listLength(diag, axes, "axes", /*needStatic=*/true);
   if (!in || !count)
@@ -244,8 +235,8 @@ LogicalResult mlir::kiln::inferDynamicSqueeze(const ShapeDiag &diag, Type input,
 LogicalResult mlir::kiln::inferDynamicPad(const ShapeDiag &diag, Type input,
                                           Type pads, Type value,
                                           SmallVectorImpl<Type> &results) {
-  RankedTensorType in = ranked(diag, input, "input");
-  RankedTensorType fill = ranked(diag, value, "value");
+  RankedTensorType in = getRanked(diag, input, "input");
+  RankedTensorType fill = getRanked(diag, value, "value");
   std::optional<int64_t> count =
       listLength(diag, pads, "pads", /*needStatic=*/false);
   if (!in || !fill || !count)

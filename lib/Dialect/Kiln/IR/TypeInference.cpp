@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Dialect/Kiln/IR/TypeInference.h"
+#include "ShapeHelpers.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -12,8 +13,7 @@
 
 using namespace mlir;
 using namespace mlir::kiln;
-
-static constexpr int64_t kDyn = ShapedType::kDynamic;
+using namespace mlir::kiln::shape_helpers;
 
 std::string mlir::kiln::formatShape(ArrayRef<int64_t> shape) {
   if (shape.empty())
@@ -49,15 +49,6 @@ bool mlir::kiln::areCompatibleResultTypes(TypeRange inferred,
   return true;
 }
 
-/// Returns `type` as a ranked tensor, or reports `what` and returns null.
-static RankedTensorType getRanked(const ShapeDiag &diag, Type type,
-                                  StringRef what) {
-  auto ranked = dyn_cast_or_null<RankedTensorType>(type);
-  if (!ranked)
-    (void)diag.error(what, " must be a ranked tensor, got ", type);
-  return ranked;
-}
-
 static LogicalResult checkSameElementType(const ShapeDiag &diag,
                                           RankedTensorType a, StringRef aName,
                                           RankedTensorType b, StringRef bName) {
@@ -65,16 +56,6 @@ static LogicalResult checkSameElementType(const ShapeDiag &diag,
     return diag.error(aName, " and ", bName,
                       " must have the same element type, got ",
                       a.getElementType(), " and ", b.getElementType());
-  return success();
-}
-
-/// Merges two dims that must be equal: the static one wins; fails on a
-/// static mismatch.
-static LogicalResult mergeDim(const ShapeDiag &diag, int64_t a, int64_t b,
-                              int64_t &result, const Twine &what) {
-  if (!ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b)
-    return diag.error(what, " mismatch: ", a, " vs ", b);
-  result = ShapedType::isDynamic(a) ? b : a;
   return success();
 }
 
@@ -173,14 +154,21 @@ LogicalResult mlir::kiln::inferClip(const ShapeDiag &diag, Type input,
   return inferSameType(diag, input, results);
 }
 
+/// Checks the 'to' type of a cast or bitcast: an integer or float type.
+static LogicalResult checkToType(const ShapeDiag &diag, Type to) {
+  if (!to || !(isa<FloatType>(to) || isa<IntegerType>(to)))
+    return diag.error("'to' must be an integer or float type, got ", to);
+  return success();
+}
+
 LogicalResult mlir::kiln::inferCast(const ShapeDiag &diag, Type input, Type to,
                                     bool saturate,
                                     SmallVectorImpl<Type> &results) {
   auto type = getRanked(diag, input, "input");
   if (!type)
     return failure();
-  if (!to || !(isa<FloatType>(to) || isa<IntegerType>(to)))
-    return diag.error("'to' must be an integer or float type, got ", to);
+  if (failed(checkToType(diag, to)))
+    return failure();
   if (saturate && !isa<Float8E4M3FNType, Float8E4M3FNUZType, Float8E5M2Type,
                        Float8E5M2FNUZType, Float8E8M0FNUType>(to))
     return diag.error("'saturate' needs a float8 'to' type, got ", to);
@@ -199,8 +187,8 @@ LogicalResult mlir::kiln::inferBitcast(const ShapeDiag &diag, Type input,
   auto type = getRanked(diag, input, "input");
   if (!type)
     return failure();
-  if (!to || !(isa<FloatType>(to) || isa<IntegerType>(to)))
-    return diag.error("'to' must be an integer or float type, got ", to);
+  if (failed(checkToType(diag, to)))
+    return failure();
   if (storageBits(type.getElementType()) != storageBits(to))
     return diag.error("'to' must be as wide as the input's element type: ",
                       type.getElementType(), " is ",

@@ -96,6 +96,7 @@ def Kiln_ModOp : Kiln_BinaryOp<"mod"> {
     ```
   }];
   let arguments = (ins Kiln_Tensor:$lhs, Kiln_Tensor:$rhs, BoolAttr:$fmod);
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,50 @@
+//===- Pipelines.h - Kiln's pass pipelines ----------------------*- C++ -*-===//
+//
+// Part of the Kiln project: a compiler and runtime for neural networks.
+//
+//===----------------------------------------------------------------------===//
+//
+// The stages a model goes through on its way to the CPU, each a pass
+// pipeline that kilnc can stop after (--stop-after=<stage>):
+//
+//   kiln        graph-level clean-up: canonicalize, shape inference, CSE
+//   linalg      kiln lowered to linalg/tensor/arith/math on tensors
+//   bufferized  one-shot bufferization, buffer deallocation, loops
+//   llvm        the LLVM dialect, with the entry's C interface
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PIPELINES_PIPELINES_H
+#define KILN_PIPELINES_PIPELINES_H
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
+
+namespace mlir {
+namespace kiln {
+
+enum class Stage { Import, Kiln, Linalg, Bufferized, LLVM };
+
+/// The stage named `name` (as --stop-after spells it), if there is one.
+std::optional<Stage> parseStage(llvm::StringRef name);
+/// The name of `stage`.
+llvm::StringRef stageName(Stage stage);
+
+/// Adds the passes that take a module from the stage before `stage` to
+/// `stage` (nothing for Import). Fails if a pass pipeline does not parse.
+LogicalResult addStagePasses(OpPassManager &pm, Stage stage);
+
+/// The dialects, interfaces and translations every stage needs.
+void registerPipelineDialects(DialectRegistry &registry);
+
+/// Registers the passes the stages are made of, and the pipeline
+/// `kiln-lower-to-llvm` (all stages) for kiln-opt.
+void registerPipelines();
+
+} // namespace kiln
+} // namespace mlir
+
+#endif // KILN_PIPELINES_PIPELINES_H

@@ -1,0 +1,66 @@
+//===- CPUTarget.h - Machine code for x86-64 CPUs ---------------*- C++ -*-===//
+//
+// Part of the Kiln project: a compiler and runtime for neural networks.
+//
+//===----------------------------------------------------------------------===//
+//
+// From the LLVM dialect to a binary: translation to LLVM IR with the module
+// ABI's symbols (docs/abi.md), optimization, machine code through LLVM's
+// TargetMachine in-process, and linking with lld.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_TARGET_CPU_CPUTARGET_H
+#define KILN_TARGET_CPU_CPUTARGET_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <memory>
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+} // namespace llvm
+
+namespace mlir {
+namespace kiln {
+
+struct CPUTargetOptions {
+  /// `native` (the host CPU and its features) or an LLVM CPU name such as
+  /// `x86-64-v3`.
+  std::string cpu = "native";
+  /// LLVM's optimization level, 0 to 3.
+  unsigned optLevel = 3;
+};
+
+/// The module ABI's signature text of `func` (docs/abi.md), from its kiln
+/// types (which still carry signedness) and `kiln.name` attributes.
+llvm::Expected<std::string> describeSignature(func::FuncOp func);
+
+/// Translates `module`, in the LLVM dialect, to LLVM IR; adds the ABI's
+/// `kiln_abi_version`, `kiln_signature_<name>` and `kiln_entry_<name>`
+/// around the function `name` (which must have an MLIR C interface), and
+/// optimizes for `options`.
+llvm::Expected<std::unique_ptr<llvm::Module>>
+translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
+                  llvm::StringRef name, llvm::StringRef signature,
+                  const CPUTargetOptions &options);
+
+/// Writes `module` as an object file or as assembly.
+llvm::Error emitMachineCode(llvm::Module &module,
+                            const CPUTargetOptions &options, bool assembly,
+                            llvm::raw_pwrite_stream &os);
+
+/// Links the object file `object` into the shared library `output` with
+/// lld, against libm and libc.
+llvm::Error linkSharedLibrary(llvm::StringRef object, llvm::StringRef output);
+
+} // namespace kiln
+} // namespace mlir
+
+#endif // KILN_TARGET_CPU_CPUTARGET_H

@@ -1,0 +1,377 @@
+//===- DynamicShapeToLinalg.cpp - kiln shape computations to tensor -------===//
+//
+// Part of the Kiln project: a compiler and runtime for neural networks.
+//
+//===----------------------------------------------------------------------===//
+//
+// The ops of KilnShapeOps.td: shape queries (`kiln.shape`, `kiln.size`) as
+// `tensor.dim` and `tensor.from_elements`, `kiln.range` and
+// `kiln.constant_of_shape` as `linalg.generic` / `linalg.fill` of a run-time
+// size, and the `kiln.dynamic_*` ops whose shape operand is read with
+// `tensor.extract`. `kiln.dynamic_slice`, `dynamic_split`,
+// `dynamic_squeeze`, `dynamic_unsqueeze` and `dynamic_pad` are not lowered
+// yet and are refused with a reason.
+//
+//===----------------------------------------------------------------------===//
+
+#include "DataMovement.h"
+#include "Utils.h"
+#include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+namespace {
+
+/// Element `i` of the 1-D integer tensor `shape` as an index (`unsigned`
+/// says how to extend it).
+Value shapeEntry(OpBuilder &b, Location loc, Value shape, int64_t i,
+                 bool isUnsigned) {
+  Value index = arith::ConstantIndexOp::create(b, loc, i);
+  Value v = tensor::ExtractOp::create(b, loc, shape, ValueRange{index});
+  if (isUnsigned)
+    return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), v);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+/// The static length of the 1-D shape operand `shape`, or failure.
+FailureOr<int64_t> shapeLength(Value shape) {
+  auto type = dyn_cast<RankedTensorType>(shape.getType());
+  if (!type || type.getRank() != 1 || type.isDynamicDim(0))
+    return failure();
+  return type.getDimSize(0);
+}
+
+/// `kiln.shape`: the dims `[start, end)` as an i64 tensor.
+struct ShapeOfToTensor : OpConversionPattern<ShapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ShapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
+    Value input = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    ArrayRef<int64_t> staticDims =
+        inputType.getShape().slice(op.getStart(), op.getEnd() - op.getStart());
+    auto type = RankedTensorType::get({static_cast<int64_t>(staticDims.size())},
+                                      rewriter.getI64Type());
+    Value result;
+    if (llvm::none_of(staticDims, ShapedType::isDynamic)) {
+      result = arith::ConstantOp::create(
+          rewriter, loc, DenseIntElementsAttr::get(type, staticDims));
+    } else {
+      SmallVector<Value> dims;
+      for (int64_t d = op.getStart(); d < op.getEnd(); ++d)
+        dims.push_back(arith::IndexCastOp::create(
+            rewriter, loc, rewriter.getI64Type(),
+            tensor::DimOp::create(rewriter, loc, input, d)));
+      result = tensor::FromElementsOp::create(rewriter, loc, type, dims);
+    }
+    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
+    return success();
+  }
+};
+
+/// `kiln.size`: the product of the dims, as a 0-D i64 tensor.
+struct SizeOfToTensor : OpConversionPattern<SizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(SizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
+    if (!resultType || resultType.getRank() != 0)
+      return rewriter.notifyMatchFailure(op, "result is not a 0-D tensor");
+    Value input = adaptor.getInput();
+    IndexArith ia{rewriter, loc};
+    OpFoldResult count = ia.index(1);
+    for (OpFoldResult size : dimSizes(rewriter, loc, input))
+      count = ia.mul(count, size);
+    Value n = arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(),
+                                         ia.value(count));
+    rewriter.replaceOpWithNewOp<tensor::FromElementsOp>(op, resultType,
+                                                        ValueRange{n});
+    return success();
+  }
+};
+
+/// `kiln.range`: `max(ceil((limit - start) / delta), 0)` elements
+/// `start + i * delta`. The count of a float range is computed in f64, as
+/// numpy's `arange` does.
+struct RangeToLinalg : OpConversionPattern<RangeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(RangeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
+    if (!resultType || resultType.getRank() != 1)
+      return rewriter.notifyMatchFailure(op, "result is not a 1-D tensor");
+    Type element = resultType.getElementType();
+    if (isUnsignedInt(op.getStart().getType()))
+      return rewriter.notifyMatchFailure(op, "unsigned ranges are not lowered");
+    bool isFloat = isa<FloatType>(element);
+    auto scalar = [&](Value t) -> Value {
+      auto type = cast<RankedTensorType>(t.getType());
+      SmallVector<Value> zeros(
+          type.getRank(), arith::ConstantIndexOp::create(rewriter, loc, 0));
+      return tensor::ExtractOp::create(rewriter, loc, t, zeros);
+    };
+    Value start = scalar(adaptor.getStart()),
+          limit = scalar(adaptor.getLimit()),
+          delta = scalar(adaptor.getDelta());
+    Type indexType = rewriter.getIndexType();
+    Value count;
+    if (isFloat) {
+      Type f64 = rewriter.getF64Type();
+      auto wide = [&](Value v) {
+        return castScalar(rewriter, loc, v, element, f64);
+      };
+      Value span =
+          arith::SubFOp::create(rewriter, loc, wide(limit), wide(start));
+      Value steps = math::CeilOp::create(
+          rewriter, loc,
+          arith::DivFOp::create(rewriter, loc, span, wide(delta)));
+      steps = arith::MaximumFOp::create(rewriter, loc, steps,
+                                        scalarConstant(rewriter, loc, f64, 0));
+      count =
+          arith::FPToSIOp::create(rewriter, loc, rewriter.getI64Type(), steps);
+      count = arith::IndexCastOp::create(rewriter, loc, indexType, count);
+    } else {
+      Value span = arith::SubIOp::create(rewriter, loc, limit, start);
+      Value steps = arith::CeilDivSIOp::create(rewriter, loc, span, delta);
+      steps = arith::MaxSIOp::create(rewriter, loc, steps,
+                                     scalarConstant(rewriter, loc, element, 0));
+      count = arith::IndexCastOp::create(rewriter, loc, indexType, steps);
+    }
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{count}, element);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{init.getType()}, ValueRange{},
+        ValueRange{init},
+        ArrayRef<AffineMap>{rewriter.getMultiDimIdentityMap(1)},
+        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+        [&](OpBuilder &b, Location l, ValueRange) {
+          Value i = linalg::IndexOp::create(b, l, 0);
+          Value v;
+          if (isFloat) {
+            i = arith::IndexCastOp::create(b, l, b.getI64Type(), i);
+            v = arith::SIToFPOp::create(b, l, element, i);
+            v = arith::AddFOp::create(b, l, start,
+                                      arith::MulFOp::create(b, l, v, delta));
+          } else {
+            v = arith::IndexCastOp::create(b, l, element, i);
+            v = arith::AddIOp::create(b, l, start,
+                                      arith::MulIOp::create(b, l, v, delta));
+          }
+          linalg::YieldOp::create(b, l, v);
+        });
+    rewriter.replaceOp(op,
+                       castTo(rewriter, loc, generic.getResult(0), resultType));
+    return success();
+  }
+};
+
+/// `kiln.constant_of_shape`: `linalg.fill` of a tensor sized by the shape
+/// operand.
+struct ConstantOfShapeToLinalg : OpConversionPattern<ConstantOfShapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ConstantOfShapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
+    Type element = resultType.getElementType();
+    TypedAttr fill;
+    if (auto f = dyn_cast<FloatAttr>(op.getValue()))
+      fill = FloatAttr::get(element, f.getValue());
+    else if (auto i = dyn_cast<IntegerAttr>(op.getValue()))
+      fill = IntegerAttr::get(element, i.getValue());
+    else
+      return rewriter.notifyMatchFailure(op, "unsupported fill value");
+    bool isUnsigned = isUnsignedInt(op.getShape().getType());
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < resultType.getRank(); ++d)
+      sizes.push_back(
+          resultType.isDynamicDim(d)
+              ? OpFoldResult(shapeEntry(rewriter, loc, adaptor.getShape(), d,
+                                        isUnsigned))
+              : OpFoldResult(rewriter.getIndexAttr(resultType.getDimSize(d))));
+    Value init = tensor::EmptyOp::create(rewriter, loc, sizes, element);
+    Value value = arith::ConstantOp::create(rewriter, loc, fill);
+    rewriter.replaceOp(op, castTo(rewriter, loc,
+                                  fillTensor(rewriter, loc, value, init),
+                                  resultType));
+    return success();
+  }
+};
+
+/// `kiln.dynamic_reshape`: each size is read from the shape operand; a 0
+/// copies the input's dim (unless `allowzero`) and a -1 is the element
+/// count divided by the other sizes. The reshape is a `tensor.reshape`.
+struct DynamicReshapeToTensor : OpConversionPattern<DynamicReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(DynamicReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
+    FailureOr<int64_t> length = shapeLength(adaptor.getShape());
+    if (failed(length) || *length != resultType.getRank())
+      return rewriter.notifyMatchFailure(op, "shape operand has no static "
+                                             "length equal to the result rank");
+    Value input = adaptor.getInput();
+    int64_t inRank = cast<RankedTensorType>(input.getType()).getRank();
+    bool isUnsigned = isUnsignedInt(op.getShape().getType());
+    IndexArith ia{rewriter, loc};
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value minusOne = arith::ConstantIndexOp::create(rewriter, loc, -1);
+    SmallVector<Value> entries, isInferred;
+    Value known = one;
+    for (int64_t d = 0; d < *length; ++d) {
+      Value v = shapeEntry(rewriter, loc, adaptor.getShape(), d, isUnsigned);
+      if (!op.getAllowzero() && d < inRank) {
+        Value isZero = arith::CmpIOp::create(rewriter, loc,
+                                             arith::CmpIPredicate::eq, v, zero);
+        v = arith::SelectOp::create(
+            rewriter, loc, isZero,
+            tensor::DimOp::create(rewriter, loc, input, d), v);
+      }
+      Value inferred = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::eq, v, minusOne);
+      known = arith::MulIOp::create(
+          rewriter, loc, known,
+          arith::SelectOp::create(rewriter, loc, inferred, one, v));
+      entries.push_back(v);
+      isInferred.push_back(inferred);
+    }
+    OpFoldResult total = ia.index(1);
+    for (OpFoldResult size : dimSizes(rewriter, loc, input))
+      total = ia.mul(total, size);
+    // A -1 next to a zero size is ill-formed; divide by 1 rather than 0.
+    Value rest = arith::DivSIOp::create(
+        rewriter, loc, ia.value(total),
+        arith::MaxSIOp::create(rewriter, loc, known, one));
+    SmallVector<OpFoldResult> sizes;
+    for (auto [v, inferred] : llvm::zip_equal(entries, isInferred))
+      sizes.push_back(arith::SelectOp::create(rewriter, loc, inferred, rest, v)
+                          .getResult());
+    // The declared result type may know some sizes statically.
+    for (int64_t d = 0; d < resultType.getRank(); ++d)
+      if (!resultType.isDynamicDim(d))
+        sizes[d] = ia.index(resultType.getDimSize(d));
+    rewriter.replaceOp(op,
+                       reshapeTensor(rewriter, loc, input, resultType, sizes));
+    return success();
+  }
+};
+
+/// `kiln.dynamic_broadcast_to`: each result dim is the shape entry where
+/// the input's dim is 1, else the input's dim (checked at run time where
+/// the input's dim is dynamic).
+struct DynamicBroadcastToLinalg : OpConversionPattern<DynamicBroadcastToOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(DynamicBroadcastToOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
+    FailureOr<int64_t> length = shapeLength(adaptor.getShape());
+    if (failed(length))
+      return rewriter.notifyMatchFailure(op, "shape operand has no static "
+                                             "length");
+    Value input = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    bool isUnsigned = isUnsignedInt(op.getShape().getType());
+    int64_t rank = resultType.getRank();
+    int64_t inOffset = rank - inputType.getRank(), shapeOffset = rank - *length;
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    SmallVector<OpFoldResult> sizes;
+    SmallVector<BroadcastDim> dims;
+    for (int64_t j = 0; j < rank; ++j) {
+      int64_t i = j - inOffset, k = j - shapeOffset;
+      Value entry;
+      if (k >= 0)
+        entry = shapeEntry(rewriter, loc, adaptor.getShape(), k, isUnsigned);
+      if (i < 0) {
+        sizes.push_back(entry);
+        continue;
+      }
+      int64_t in = inputType.getDimSize(i);
+      if (!entry || (!ShapedType::isDynamic(in) && in != 1)) {
+        dims.push_back(BroadcastDim::Same);
+        sizes.push_back(dimSize(rewriter, loc, input, i));
+      } else if (in == 1) {
+        dims.push_back(BroadcastDim::Expand);
+        sizes.push_back(entry);
+      } else {
+        dims.push_back(BroadcastDim::RunTime);
+        Value d = tensor::DimOp::create(rewriter, loc, input, i);
+        Value isOne = arith::CmpIOp::create(rewriter, loc,
+                                            arith::CmpIPredicate::eq, d, one);
+        sizes.push_back(arith::SelectOp::create(rewriter, loc, isOne, entry, d)
+                            .getResult());
+      }
+    }
+    for (int64_t d = 0; d < rank; ++d)
+      if (!resultType.isDynamicDim(d))
+        sizes[d] = rewriter.getIndexAttr(resultType.getDimSize(d));
+    rewriter.replaceOp(
+        op, broadcastTensor(rewriter, loc, input, resultType, sizes, dims));
+    return success();
+  }
+};
+
+/// Refuses an op that is not lowered yet, saying why.
+template <typename OpTy> struct Refused : OpConversionPattern<OpTy> {
+  Refused(const TypeConverter &converter, MLIRContext *context,
+          StringRef reason)
+      : OpConversionPattern<OpTy>(converter, context), reason(reason.str()) {}
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    return rewriter.notifyMatchFailure(op, reason);
+  }
+
+  std::string reason;
+};
+
+} // namespace
+
+void mlir::kiln::populateKilnDynamicShapeToLinalgPatterns(
+    const TypeConverter &converter, RewritePatternSet &patterns) {
+  MLIRContext *context = patterns.getContext();
+  patterns.add<ShapeOfToTensor, SizeOfToTensor, RangeToLinalg,
+               ConstantOfShapeToLinalg, DynamicReshapeToTensor,
+               DynamicBroadcastToLinalg>(converter, context);
+  StringRef notYet = "not lowered yet: its run-time shape operand decides "
+                     "which dims change";
+  patterns.add<Refused<DynamicSliceOp>>(converter, context, notYet);
+  patterns.add<Refused<DynamicSplitOp>>(converter, context, notYet);
+  patterns.add<Refused<DynamicSqueezeOp>>(converter, context, notYet);
+  patterns.add<Refused<DynamicUnsqueezeOp>>(converter, context, notYet);
+  patterns.add<Refused<DynamicPadOp>>(converter, context, notYet);
+}

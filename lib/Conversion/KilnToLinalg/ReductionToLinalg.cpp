@@ -1,0 +1,601 @@
+//===- ReductionToLinalg.cpp - kiln reductions and softmax to linalg ------===//
+//
+// Part of the Kiln project: a compiler and runtime for neural networks.
+//
+//===----------------------------------------------------------------------===//
+//
+// `kiln.reduce_*`, `kiln.argmax` / `kiln.argmin` and `kiln.softmax` /
+// `kiln.log_softmax`. A reduction is a `linalg.generic` with reduction
+// iterators over the reduced axes, writing a tensor without those axes
+// (filled first with the reduction's identity, so that reducing an empty set
+// gives it); `keepdims` is a `tensor.expand_shape` of that tensor. Narrow
+// floats (f16, bf16) accumulate in f32. Exponentials are shifted by the
+// maximum, so that they cannot overflow.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Utils.h"
+#include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+namespace {
+
+/// What a reduction computes: a per-element map, a combiner, and a final
+/// step on the accumulated value.
+enum class Reduction { Sum, Mean, Max, Min, Prod, SumSquare, L1, L2, LSE };
+
+/// The type a reduction accumulates `element` in: f32 for narrower floats.
+Type accumulatorType(Type element) {
+  if (isa<FloatType>(element) && element.getIntOrFloatBitWidth() < 32)
+    return Float32Type::get(element.getContext());
+  return element;
+}
+
+/// The sizes of the dims of `input` that `axes` does not list.
+SmallVector<OpFoldResult> keptSizes(OpBuilder &b, Location loc, Value input,
+                                    ArrayRef<int64_t> axes) {
+  SmallVector<OpFoldResult> sizes;
+  for (auto [d, size] : llvm::enumerate(tensor::getMixedSizes(b, loc, input)))
+    if (!llvm::is_contained(axes, static_cast<int64_t>(d)))
+      sizes.push_back(size);
+  return sizes;
+}
+
+/// A tensor of `sizes` and `element` type filled with `value`.
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                   Type element, Value value) {
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, element);
+  return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{empty})
+      .getResult(0);
+}
+
+/// The map from the loops of a reduction over `axes` of a rank-`rank`
+/// tensor to the dims of its result, which drops those axes.
+AffineMap keptDimsMap(MLIRContext *context, int64_t rank,
+                      ArrayRef<int64_t> axes) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!llvm::is_contained(axes, d))
+      exprs.push_back(getAffineDimExpr(d, context));
+  return AffineMap::get(rank, 0, exprs, context);
+}
+
+using ReduceBody = function_ref<Value(OpBuilder &, Location, Value x,
+                                      ValueRange extras, Value acc)>;
+
+/// Reduces `input` over `axes` into a tensor without them: a
+/// `linalg.generic` whose accumulator (of type `accType`) starts at `init`
+/// and is updated by `body` with each element `x`. `extras` are tensors
+/// shaped like the result, read at the element's result position.
+Value reduceOver(OpBuilder &b, Location loc, Value input,
+                 ArrayRef<int64_t> axes, Type accType, Value init,
+                 ValueRange extras, ReduceBody body) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t rank = inputType.getRank();
+  MLIRContext *context = b.getContext();
+  Value acc =
+      filledTensor(b, loc, keptSizes(b, loc, input, axes), accType, init);
+  AffineMap kept = keptDimsMap(context, rank, axes);
+  SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(rank, context)};
+  SmallVector<Value> inputs{input};
+  for (Value extra : extras) {
+    maps.push_back(kept);
+    inputs.push_back(extra);
+  }
+  maps.push_back(kept);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  for (int64_t a : axes)
+    iterators[a] = utils::IteratorType::reduction;
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{acc.getType()}, inputs, ValueRange{acc}, maps,
+      iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value next = body(nb, l, args.front(), args.drop_front().drop_back(),
+                          args.back());
+        linalg::YieldOp::create(nb, l, next);
+      });
+  return generic.getResult(0);
+}
+
+/// Applies `fn` elementwise to `inputs` (all of one shape, the first's),
+/// giving a tensor of `element` type.
+Value mapElements(OpBuilder &b, Location loc, ValueRange inputs, Type element,
+                  function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
+  auto type = cast<RankedTensorType>(inputs.front().getType());
+  Value init = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, inputs.front()), element);
+  SmallVector<AffineMap> maps(inputs.size() + 1,
+                              b.getMultiDimIdentityMap(type.getRank()));
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+        linalg::YieldOp::create(nb, l, fn(nb, l, args.drop_back()));
+      });
+  return generic.getResult(0);
+}
+
+/// Puts back the reduced `axes` of `input` as dims of size 1 in `reduced`.
+Value expandKeptDims(OpBuilder &b, Location loc, Value reduced, Value input,
+                     ArrayRef<int64_t> axes, RankedTensorType resultType) {
+  int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+  SmallVector<OpFoldResult> inputSizes = tensor::getMixedSizes(b, loc, input);
+  SmallVector<OpFoldResult> outputShape;
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices pending;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool isReduced = llvm::is_contained(axes, d);
+    outputShape.push_back(isReduced ? b.getIndexAttr(1) : inputSizes[d]);
+    pending.push_back(d);
+    if (!isReduced) {
+      groups.push_back(pending);
+      pending.clear();
+    }
+  }
+  // Reduced dims after the last kept one join its group.
+  if (!pending.empty() && !groups.empty())
+    llvm::append_range(groups.back(), pending);
+  return tensor::ExpandShapeOp::create(b, loc, resultType, reduced, groups,
+                                       outputShape);
+}
+
+/// The number of elements of `input` that each result element reduces, as
+/// an index.
+Value reducedCount(OpBuilder &b, Location loc, Value input,
+                   ArrayRef<int64_t> axes) {
+  Value count = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t a : axes)
+    count = arith::MulIOp::create(b, loc, count,
+                                  tensor::DimOp::create(b, loc, input, a));
+  return count;
+}
+
+/// The largest or smallest value of `type`: infinities for floats.
+Value extremeValue(OpBuilder &b, Location loc, Type type, bool largest,
+                   bool isUnsigned) {
+  if (auto f = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(f, APFloat::getInf(f.getFloatSemantics(), !largest)));
+  unsigned width = type.getIntOrFloatBitWidth();
+  APInt v = isUnsigned ? (largest ? APInt::getMaxValue(width)
+                                  : APInt::getMinValue(width))
+                       : (largest ? APInt::getSignedMaxValue(width)
+                                  : APInt::getSignedMinValue(width));
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v));
+}
+
+/// Widens `x` to the accumulator type `acc` (a no-op unless `x` is a
+/// narrow float).
+Value widen(OpBuilder &b, Location loc, Value x, Type acc) {
+  if (x.getType() == acc)
+    return x;
+  return arith::ExtFOp::create(b, loc, acc, x);
+}
+
+/// Narrows an accumulated value back to the result's element type.
+Value narrow(OpBuilder &b, Location loc, Value x, Type element) {
+  if (x.getType() == element)
+    return x;
+  return arith::TruncFOp::create(b, loc, element, x);
+}
+
+Value add(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::AddFOp::create(b, loc, x, y);
+  return arith::AddIOp::create(b, loc, x, y);
+}
+
+Value mul(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::MulFOp::create(b, loc, x, y);
+  return arith::MulIOp::create(b, loc, x, y);
+}
+
+/// The max (or min) of `x` and `y`; NaN propagates, as in numpy.
+Value extremum(OpBuilder &b, Location loc, Value x, Value y, bool max,
+               bool isUnsigned) {
+  if (isa<FloatType>(x.getType()))
+    return max ? arith::MaximumFOp::create(b, loc, x, y).getResult()
+               : arith::MinimumFOp::create(b, loc, x, y).getResult();
+  if (isUnsigned)
+    return max ? arith::MaxUIOp::create(b, loc, x, y).getResult()
+               : arith::MinUIOp::create(b, loc, x, y).getResult();
+  return max ? arith::MaxSIOp::create(b, loc, x, y).getResult()
+             : arith::MinSIOp::create(b, loc, x, y).getResult();
+}
+
+/// The maximum of `input` over `axes` (NaN propagating, -inf for an empty
+/// set), in the accumulator type.
+Value maxOver(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
+              Type acc) {
+  return reduceOver(
+      b, loc, input, axes, acc,
+      extremeValue(b, loc, acc, /*largest=*/false, false), {},
+      [&](OpBuilder &nb, Location l, Value x, ValueRange, Value a) {
+        return arith::MaximumFOp::create(nb, l, widen(nb, l, x, acc), a)
+            .getResult();
+      });
+}
+
+/// `m` where it is finite, else 0: the shift that keeps `exp(x - shift)`
+/// from overflowing without turning an all -inf (or +inf) set into NaN.
+Value finiteShift(OpBuilder &b, Location loc, Value m) {
+  Type type = m.getType();
+  Value inf = extremeValue(b, loc, type, /*largest=*/true, false);
+  Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
+                                       math::AbsFOp::create(b, loc, m), inf);
+  return arith::SelectOp::create(b, loc, finite, m,
+                                 scalarConstant(b, loc, type, 0));
+}
+
+/// The reduction of `input` over `axes`, without keepdims; empty when the
+/// element type has no lowering for it.
+FailureOr<Value> buildReduction(OpBuilder &b, Location loc, Reduction kind,
+                                Value input, ArrayRef<int64_t> axes,
+                                bool isUnsigned) {
+  Type element = cast<RankedTensorType>(input.getType()).getElementType();
+  Type acc = accumulatorType(element);
+  bool isFloat = isa<FloatType>(element);
+  auto sumOf = [&](auto map) {
+    return reduceOver(
+        b, loc, input, axes, acc, scalarConstant(b, loc, acc, 0), {},
+        [&](OpBuilder &nb, Location l, Value x, ValueRange, Value a) {
+          return add(nb, l, map(nb, l, widen(nb, l, x, acc)), a);
+        });
+  };
+  auto identity = [](OpBuilder &, Location, Value x) { return x; };
+  auto square = [](OpBuilder &nb, Location l, Value x) {
+    return mul(nb, l, x, x);
+  };
+  auto finish = [&](Value reduced, auto fn) {
+    return mapElements(b, loc, reduced, element,
+                       [&](OpBuilder &nb, Location l, ValueRange args) {
+                         return fn(nb, l, args[0]);
+                       });
+  };
+  // The accumulated value in the result's type: a no-op unless it was
+  // accumulated wider.
+  auto toElement = [&](OpBuilder &nb, Location l, Value x) {
+    return narrow(nb, l, x, element);
+  };
+  auto finishNarrow = [&](Value reduced) {
+    if (acc == element)
+      return reduced;
+    return finish(reduced, toElement);
+  };
+
+  switch (kind) {
+  case Reduction::Sum:
+    return finishNarrow(sumOf(identity));
+  case Reduction::SumSquare:
+    return finishNarrow(sumOf(square));
+  case Reduction::L1:
+    return finishNarrow(sumOf([&](OpBuilder &nb, Location l, Value x) -> Value {
+      if (isFloat)
+        return math::AbsFOp::create(nb, l, x);
+      if (isUnsigned)
+        return x;
+      return math::AbsIOp::create(nb, l, x);
+    }));
+  case Reduction::L2:
+    // Integers: the square root of the integer sum of squares, truncated
+    // (ONNX's reference computes it in double and casts back).
+    return finish(sumOf(square), [&](OpBuilder &nb, Location l, Value s) {
+      if (isFloat)
+        return narrow(nb, l, math::SqrtOp::create(nb, l, s), element);
+      Type f64 = nb.getF64Type();
+      Value f = isUnsigned ? arith::UIToFPOp::create(nb, l, f64, s).getResult()
+                           : arith::SIToFPOp::create(nb, l, f64, s).getResult();
+      Value r = math::SqrtOp::create(nb, l, f);
+      return isUnsigned
+                 ? arith::FPToUIOp::create(nb, l, element, r).getResult()
+                 : arith::FPToSIOp::create(nb, l, element, r).getResult();
+    });
+  case Reduction::Mean: {
+    // An empty set: 0 / 0 is NaN for floats; integers give 0 rather than
+    // dividing by zero.
+    Value count = reducedCount(b, loc, input, axes);
+    Value sum = sumOf(identity);
+    return finish(sum, [&](OpBuilder &nb, Location l, Value s) -> Value {
+      Value n = arith::IndexCastOp::create(nb, l, nb.getI64Type(), count);
+      if (isFloat) {
+        Value nf = arith::UIToFPOp::create(nb, l, acc, n);
+        return narrow(nb, l, arith::DivFOp::create(nb, l, s, nf), element);
+      }
+      n = castScalar(nb, l, n, nb.getI64Type(), element);
+      Value one = scalarConstant(nb, l, element, 1);
+      n = arith::MaxUIOp::create(nb, l, n, one);
+      if (isUnsigned)
+        return arith::DivUIOp::create(nb, l, s, n);
+      return arith::DivSIOp::create(nb, l, s, n);
+    });
+  }
+  case Reduction::Prod:
+    return finishNarrow(reduceOver(
+        b, loc, input, axes, acc, scalarConstant(b, loc, acc, 1), {},
+        [&](OpBuilder &nb, Location l, Value x, ValueRange, Value a) {
+          return mul(nb, l, widen(nb, l, x, acc), a);
+        }));
+  case Reduction::Max:
+  case Reduction::Min: {
+    // An empty set gives -inf for max (+inf for min), or the type's limit.
+    bool isMax = kind == Reduction::Max;
+    Value init = extremeValue(b, loc, element, !isMax, isUnsigned);
+    return reduceOver(
+        b, loc, input, axes, element, init, {},
+        [&](OpBuilder &nb, Location l, Value x, ValueRange, Value a) {
+          return extremum(nb, l, x, a, isMax, isUnsigned);
+        });
+  }
+  case Reduction::LSE: {
+    if (!isFloat)
+      return failure();
+    // log(sum(exp(x - s))) + s, s the maximum where it is finite.
+    Value shift = mapElements(b, loc, maxOver(b, loc, input, axes, acc), acc,
+                              [&](OpBuilder &nb, Location l, ValueRange args) {
+                                return finiteShift(nb, l, args[0]);
+                              });
+    Value sum = reduceOver(
+        b, loc, input, axes, acc, scalarConstant(b, loc, acc, 0), {shift},
+        [&](OpBuilder &nb, Location l, Value x, ValueRange extras, Value a) {
+          Value d =
+              arith::SubFOp::create(nb, l, widen(nb, l, x, acc), extras[0]);
+          return arith::AddFOp::create(nb, l, math::ExpOp::create(nb, l, d), a)
+              .getResult();
+        });
+    return mapElements(b, loc, ValueRange{sum, shift}, element,
+                       [&](OpBuilder &nb, Location l, ValueRange args) {
+                         Value lg = math::LogOp::create(nb, l, args[0]);
+                         return narrow(
+                             nb, l, arith::AddFOp::create(nb, l, lg, args[1]),
+                             element);
+                       });
+  }
+  }
+  llvm_unreachable("unknown reduction");
+}
+
+/// Every `kiln.reduce_*` op.
+template <typename OpTy> struct ReduceToLinalg : OpConversionPattern<OpTy> {
+  ReduceToLinalg(const TypeConverter &converter, MLIRContext *context,
+                 Reduction kind)
+      : OpConversionPattern<OpTy>(converter, context), kind(kind) {}
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType =
+        convertedTensorType(*this->getTypeConverter(), op.getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
+    Type element = resultType.getElementType();
+    if (!isa<FloatType, IntegerType>(element) ||
+        (isa<FloatType>(element) && !element.isF16() && !element.isBF16() &&
+         !element.isF32() && !element.isF64()))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    ArrayRef<int64_t> axes = op.getAxes();
+    Value input = adaptor.getInput();
+    FailureOr<Value> reduced =
+        buildReduction(rewriter, loc, kind, input, axes,
+                       isUnsignedInt(op.getInput().getType()));
+    if (failed(reduced))
+      return rewriter.notifyMatchFailure(
+          op, "no lowering of this reduction for integers");
+    Value result = *reduced;
+    if (op.getKeepdims() && !axes.empty()) {
+      SmallVector<int64_t> shape(
+          cast<RankedTensorType>(input.getType()).getShape());
+      for (int64_t a : axes)
+        shape[a] = 1;
+      result = expandKeptDims(rewriter, loc, result, input, axes,
+                              resultType.clone(shape));
+    }
+    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
+    return success();
+  }
+
+  Reduction kind;
+};
+
+/// `kiln.argmax` / `kiln.argmin`: one `linalg.generic` carrying the best
+/// value and its index. NaN counts as the extreme (numpy's argmax and
+/// argmin return the first NaN); ties keep the first index, or the last
+/// with `select_last_index`.
+template <typename OpTy> struct ArgReduceToLinalg : OpConversionPattern<OpTy> {
+  ArgReduceToLinalg(const TypeConverter &converter, MLIRContext *context,
+                    bool isMax)
+      : OpConversionPattern<OpTy>(converter, context), isMax(isMax) {}
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType =
+        convertedTensorType(*this->getTypeConverter(), op.getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
+    Value input = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    Type element = inputType.getElementType();
+    bool isUnsigned = isUnsignedInt(op.getInput().getType());
+    bool isFloat = isa<FloatType>(element);
+    bool selectLast = op.getSelectLastIndex();
+    int64_t axis = op.getAxis(), rank = inputType.getRank();
+    MLIRContext *context = rewriter.getContext();
+
+    SmallVector<OpFoldResult> sizes = keptSizes(rewriter, loc, input, axis);
+    Value best =
+        filledTensor(rewriter, loc, sizes, element,
+                     extremeValue(rewriter, loc, element, !isMax, isUnsigned));
+    Type i64 = rewriter.getI64Type();
+    Value index = filledTensor(rewriter, loc, sizes, i64,
+                               scalarConstant(rewriter, loc, i64, 0));
+    AffineMap kept = keptDimsMap(context, rank, axis);
+    SmallVector<AffineMap> maps{rewriter.getMultiDimIdentityMap(rank), kept,
+                                kept};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    iterators[axis] = utils::IteratorType::reduction;
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{best.getType(), index.getType()},
+        ValueRange{input}, ValueRange{best, index}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value x = args[0], cur = args[1], curIndex = args[2];
+          Value better, equal;
+          if (isFloat) {
+            using P = arith::CmpFPredicate;
+            Value xNaN = arith::CmpFOp::create(b, l, P::UNO, x, x);
+            Value curNaN = arith::CmpFOp::create(b, l, P::UNO, cur, cur);
+            Value strict =
+                arith::CmpFOp::create(b, l, isMax ? P::OGT : P::OLT, x, cur);
+            Value nanWins = arith::AndIOp::create(
+                b, l, xNaN,
+                arith::XOrIOp::create(
+                    b, l, curNaN,
+                    arith::ConstantOp::create(b, l, b.getBoolAttr(true))));
+            better = arith::OrIOp::create(b, l, strict, nanWins);
+            equal = arith::OrIOp::create(
+                b, l, arith::CmpFOp::create(b, l, P::OEQ, x, cur),
+                arith::AndIOp::create(b, l, xNaN, curNaN));
+          } else {
+            using P = arith::CmpIPredicate;
+            P strict = isMax ? (isUnsigned ? P::ugt : P::sgt)
+                             : (isUnsigned ? P::ult : P::slt);
+            better = arith::CmpIOp::create(b, l, strict, x, cur);
+            equal = arith::CmpIOp::create(b, l, P::eq, x, cur);
+          }
+          Value take =
+              selectLast ? arith::OrIOp::create(b, l, better, equal) : better;
+          Value i = arith::IndexCastOp::create(
+              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::SelectOp::create(b, l, take, x, cur),
+                         arith::SelectOp::create(b, l, take, i, curIndex)});
+        });
+    Value result = generic.getResult(1);
+    if (op.getKeepdims()) {
+      SmallVector<int64_t> shape(inputType.getShape());
+      shape[axis] = 1;
+      result = expandKeptDims(rewriter, loc, result, input, axis,
+                              resultType.clone(shape));
+    }
+    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
+    return success();
+  }
+
+  bool isMax;
+};
+
+/// `kiln.softmax` / `kiln.log_softmax`, as ONNX's reference computes them:
+/// `t = x - max(x)`, then `exp(t) / sum(exp(t))` or `t - log(sum(exp(t)))`.
+template <typename OpTy> struct SoftmaxToLinalg : OpConversionPattern<OpTy> {
+  SoftmaxToLinalg(const TypeConverter &converter, MLIRContext *context,
+                  bool isLog)
+      : OpConversionPattern<OpTy>(converter, context), isLog(isLog) {}
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType =
+        convertedTensorType(*this->getTypeConverter(), op.getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
+    Value input = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    Type element = inputType.getElementType();
+    if (!element.isF16() && !element.isBF16() && !element.isF32() &&
+        !element.isF64())
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    Type acc = accumulatorType(element);
+    int64_t axis = op.getAxis(), rank = inputType.getRank();
+    MLIRContext *context = rewriter.getContext();
+
+    Value max = maxOver(rewriter, loc, input, axis, acc);
+    Value sum = reduceOver(
+        rewriter, loc, input, axis, acc, scalarConstant(rewriter, loc, acc, 0),
+        {max},
+        [&](OpBuilder &b, Location l, Value x, ValueRange extras, Value a) {
+          Value t = arith::SubFOp::create(b, l, widen(b, l, x, acc), extras[0]);
+          return arith::AddFOp::create(b, l, math::ExpOp::create(b, l, t), a)
+              .getResult();
+        });
+    AffineMap kept = keptDimsMap(context, rank, axis);
+    AffineMap id = rewriter.getMultiDimIdentityMap(rank);
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, input), element);
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{init.getType()}, ValueRange{input, max, sum},
+        ValueRange{init}, ArrayRef<AffineMap>{id, kept, kept, id}, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value t =
+              arith::SubFOp::create(b, l, widen(b, l, args[0], acc), args[1]);
+          Value y = isLog ? arith::SubFOp::create(
+                                b, l, t, math::LogOp::create(b, l, args[2]))
+                                .getResult()
+                          : arith::DivFOp::create(
+                                b, l, math::ExpOp::create(b, l, t), args[2])
+                                .getResult();
+          linalg::YieldOp::create(b, l, narrow(b, l, y, element));
+        });
+    rewriter.replaceOp(op,
+                       castTo(rewriter, loc, generic.getResult(0), resultType));
+    return success();
+  }
+
+  bool isLog;
+};
+
+/// `kiln.dynamic_reduce` reduces axes known only at run time, which a
+/// `linalg.generic` cannot express; it is refused with a reason.
+struct DynamicReduceRefused : OpConversionPattern<DynamicReduceOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(DynamicReduceOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    return rewriter.notifyMatchFailure(
+        op, "reduction axes known only at run time have no linalg lowering");
+  }
+};
+
+} // namespace
+
+void mlir::kiln::populateKilnReductionToLinalgPatterns(
+    const TypeConverter &converter, RewritePatternSet &patterns) {
+  MLIRContext *context = patterns.getContext();
+  patterns.add<ReduceToLinalg<ReduceSumOp>>(converter, context, Reduction::Sum);
+  patterns.add<ReduceToLinalg<ReduceMeanOp>>(converter, context,
+                                             Reduction::Mean);
+  patterns.add<ReduceToLinalg<ReduceMaxOp>>(converter, context, Reduction::Max);
+  patterns.add<ReduceToLinalg<ReduceMinOp>>(converter, context, Reduction::Min);
+  patterns.add<ReduceToLinalg<ReduceProdOp>>(converter, context,
+                                             Reduction::Prod);
+  patterns.add<ReduceToLinalg<ReduceSumSquareOp>>(converter, context,
+                                                  Reduction::SumSquare);
+  patterns.add<ReduceToLinalg<ReduceL1Op>>(converter, context, Reduction::L1);
+  patterns.add<ReduceToLinalg<ReduceL2Op>>(converter, context, Reduction::L2);
+  patterns.add<ReduceToLinalg<ReduceLogSumExpOp>>(converter, context,
+                                                  Reduction::LSE);
+  patterns.add<ArgReduceToLinalg<ArgMaxOp>>(converter, context, true);
+  patterns.add<ArgReduceToLinalg<ArgMinOp>>(converter, context, false);
+  patterns.add<SoftmaxToLinalg<SoftmaxOp>>(converter, context, false);
+  patterns.add<SoftmaxToLinalg<LogSoftmaxOp>>(converter, context, true);
+  patterns.add<DynamicReduceRefused>(converter, context);
+}

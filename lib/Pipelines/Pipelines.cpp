@@ -1,0 +1,132 @@
+//===- Pipelines.cpp - Kiln's pass pipelines
+//-------------------------------===//
+//
+// Part of the Kiln project: a compiler and runtime for neural networks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Pipelines/Pipelines.h"
+#include "kiln/Conversion/Passes.h"
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
+#include "kiln/InitAllDialects.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+std::optional<Stage> mlir::kiln::parseStage(StringRef name) {
+  return llvm::StringSwitch<std::optional<Stage>>(name)
+      .Case("import", Stage::Import)
+      .Case("kiln", Stage::Kiln)
+      .Case("linalg", Stage::Linalg)
+      .Case("bufferized", Stage::Bufferized)
+      .Case("llvm", Stage::LLVM)
+      .Default(std::nullopt);
+}
+
+StringRef mlir::kiln::stageName(Stage stage) {
+  switch (stage) {
+  case Stage::Import:
+    return "import";
+  case Stage::Kiln:
+    return "kiln";
+  case Stage::Linalg:
+    return "linalg";
+  case Stage::Bufferized:
+    return "bufferized";
+  case Stage::LLVM:
+    return "llvm";
+  }
+  llvm_unreachable("unknown stage");
+}
+
+/// Each stage as a textual pipeline on the module. Results leave the entry
+/// function owned by the caller: the deallocation pipeline copies a result
+/// that would alias an argument or a constant.
+static StringRef stagePipeline(Stage stage) {
+  switch (stage) {
+  case Stage::Import:
+    return "";
+  case Stage::Kiln:
+    return "func.func(canonicalize,kiln-infer-shapes,cse)";
+  case Stage::Linalg:
+    return "convert-kiln-to-linalg,func.func(canonicalize,cse)";
+  case Stage::Bufferized:
+    return "one-shot-bufferize{bufferize-function-boundaries=1 "
+           "function-boundary-type-conversion=identity-layout-map},"
+           "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
+           "func.func(convert-linalg-to-loops),canonicalize";
+  case Stage::LLVM:
+    return "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+           "finalize-memref-to-llvm,convert-math-to-llvm,"
+           "convert-math-to-libm,convert-arith-to-llvm,"
+           "convert-index-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,"
+           "reconcile-unrealized-casts";
+  }
+  llvm_unreachable("unknown stage");
+}
+
+LogicalResult mlir::kiln::addStagePasses(OpPassManager &pm, Stage stage) {
+  StringRef pipeline = stagePipeline(stage);
+  if (pipeline.empty())
+    return success();
+  return parsePassPipeline(pipeline, pm, llvm::errs());
+}
+
+void mlir::kiln::registerPipelineDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registry.insert<bufferization::BufferizationDialect, memref::MemRefDialect,
+                  scf::SCFDialect, cf::ControlFlowDialect,
+                  affine::AffineDialect, LLVM::LLVMDialect>();
+  arith::registerBufferizableOpInterfaceExternalModels(registry);
+  bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
+      registry);
+  linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  scf::registerBufferizableOpInterfaceExternalModels(registry);
+  tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+}
+
+void mlir::kiln::registerPipelines() {
+  static bool registered = [] {
+    registerKilnPasses();
+    registerKilnConversionPasses();
+    registerConversionPasses();
+    registerTransformsPasses();
+    bufferization::registerBufferizationPasses();
+    bufferization::registerBufferizationPipelines();
+    registerLinalgPasses();
+    memref::registerMemRefPasses();
+    PassPipelineRegistration<>(
+        "kiln-lower-to-llvm", "Runs every stage from kiln to the LLVM dialect",
+        [](OpPassManager &pm) {
+          for (Stage stage :
+               {Stage::Kiln, Stage::Linalg, Stage::Bufferized, Stage::LLVM})
+            (void)addStagePasses(pm, stage);
+        });
+    return true;
+  }();
+  (void)registered;
+}

@@ -1,0 +1,167 @@
+//===- CodeGen.cpp - LLVM IR, the ABI's symbols and machine code ----------===//
+//
+// Part of the Kiln project: a compiler and runtime for neural networks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Target/CPU/CPUTarget.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/TargetParser/Triple.h"
+
+#include <mutex>
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+/// The host's target, registered once.
+static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const CPUTargetOptions &options) {
+  static std::once_flag initialized;
+  std::call_once(initialized, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return llvm::createStringError("no target for %s: %s", triple.str().c_str(),
+                                   error.c_str());
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu == "native") {
+    cpu = llvm::sys::getHostCPUName().str();
+    llvm::SubtargetFeatures list;
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      list.AddFeature(feature.getKey(), feature.getValue());
+    features = list.getString();
+  } else {
+    std::unique_ptr<llvm::MCSubtargetInfo> info(
+        target->createMCSubtargetInfo(triple, "", ""));
+    if (!info || !info->isCPUStringValid(cpu))
+      return llvm::createStringError(
+          "unknown CPU '%s' (try native, x86-64, x86-64-v2, x86-64-v3, "
+          "x86-64-v4 or a name from `llc -mcpu=help`)",
+          cpu.c_str());
+  }
+  llvm::CodeGenOptLevel level =
+      options.optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+      : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
+      : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+                              : llvm::CodeGenOptLevel::None;
+  std::unique_ptr<llvm::TargetMachine> machine(
+      target->createTargetMachine(triple, cpu, features, llvm::TargetOptions(),
+                                  llvm::Reloc::PIC_, std::nullopt, level));
+  if (!machine)
+    return llvm::createStringError("cannot create a target machine for CPU "
+                                   "'%s'",
+                                   cpu.c_str());
+  return std::move(machine);
+}
+
+/// Adds `kiln_abi_version`, `kiln_signature_<name>` and
+/// `void kiln_entry_<name>(void **args)`, which calls the C interface
+/// `_mlir_ciface_<name>` with args[0], args[1], ... as its pointers.
+static llvm::Error addABISymbols(llvm::Module &module, StringRef name,
+                                 StringRef signature) {
+  llvm::LLVMContext &context = module.getContext();
+  llvm::Function *ciface = module.getFunction(("_mlir_ciface_" + name).str());
+  if (!ciface)
+    return llvm::createStringError("the function '%s' has no C interface",
+                                   name.str().c_str());
+  llvm::IRBuilder<> b(context);
+  auto *i32 = b.getInt32Ty();
+  auto *version = new llvm::GlobalVariable(
+      module, i32, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantInt::get(i32, 1), "kiln_abi_version");
+  version->setVisibility(llvm::GlobalValue::DefaultVisibility);
+  llvm::Constant *text =
+      llvm::ConstantDataArray::getString(context, signature, /*AddNull=*/true);
+  new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, text,
+                           ("kiln_signature_" + name).str());
+
+  auto *ptr = b.getPtrTy();
+  auto *entryType = llvm::FunctionType::get(b.getVoidTy(), {ptr}, false);
+  auto *entry =
+      llvm::Function::Create(entryType, llvm::GlobalValue::ExternalLinkage,
+                             ("kiln_entry_" + name).str(), module);
+  b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", entry));
+  SmallVector<llvm::Value *> args;
+  for (unsigned i = 0; i < ciface->arg_size(); ++i) {
+    if (!ciface->getArg(i)->getType()->isPointerTy())
+      return llvm::createStringError(
+          "argument %u of the C interface of '%s' is not a pointer", i,
+          name.str().c_str());
+    llvm::Value *slot = b.CreateConstGEP1_64(ptr, entry->getArg(0), i);
+    args.push_back(b.CreateLoad(ptr, slot));
+  }
+  b.CreateCall(ciface, args);
+  b.CreateRetVoid();
+  // Only the ABI's symbols are exported; the compiled functions become
+  // internal, so they never clash with a program's own symbols (the model
+  // function is often called `main`) and can be inlined into the entry.
+  for (llvm::Function &f : module.functions())
+    if (!f.isDeclaration() && &f != entry)
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<llvm::Module>>
+mlir::kiln::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
+                              StringRef name, StringRef signature,
+                              const CPUTargetOptions &options) {
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context, "kiln_model");
+  if (!llvmModule)
+    return llvm::createStringError("cannot translate the module to LLVM IR");
+  if (llvm::Error e = addABISymbols(*llvmModule, name, signature))
+    return std::move(e);
+  auto machine = createTargetMachine(options);
+  if (!machine)
+    return machine.takeError();
+  llvmModule->setDataLayout((*machine)->createDataLayout());
+  llvmModule->setTargetTriple((*machine)->getTargetTriple());
+  auto optimize = makeOptimizingTransformer(options.optLevel,
+                                            /*sizeLevel=*/0, machine->get());
+  if (llvm::Error e = optimize(llvmModule.get()))
+    return std::move(e);
+  std::string problems;
+  llvm::raw_string_ostream os(problems);
+  if (llvm::verifyModule(*llvmModule, &os))
+    return llvm::createStringError("the generated LLVM IR is invalid: %s",
+                                   problems.c_str());
+  return std::move(llvmModule);
+}
+
+llvm::Error mlir::kiln::emitMachineCode(llvm::Module &module,
+                                        const CPUTargetOptions &options,
+                                        bool assembly,
+                                        llvm::raw_pwrite_stream &os) {
+  auto machine = createTargetMachine(options);
+  if (!machine)
+    return machine.takeError();
+  llvm::legacy::PassManager pm;
+  if ((*machine)->addPassesToEmitFile(pm, os, nullptr,
+                                      assembly
+                                          ? llvm::CodeGenFileType::AssemblyFile
+                                          : llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError("the target cannot emit this kind of file");
+  pm.run(module);
+  return llvm::Error::success();
+}

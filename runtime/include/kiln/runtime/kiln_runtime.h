@@ -1,0 +1,250 @@
+/*===- kiln_runtime.h - The Kiln runtime's C API ------------------*- C -*-===*\
+|*                                                                            *|
+|* Part of the Kiln project: a compiler and runtime for neural networks.      *|
+|*                                                                            *|
+|*===----------------------------------------------------------------------===*|
+|*                                                                            *|
+|* Loads a module compiled by kilnc (docs/abi.md), checks the caller's        *|
+|* tensors against the module's signature and runs it. Plain C99; the         *|
+|* runtime links neither MLIR nor LLVM.                                       *|
+|*                                                                            *|
+|* Errors: every call that can fail returns a kiln_status and takes a last    *|
+|* `kiln_error **error` out-parameter. On failure, when `error` is not NULL,  *|
+|* `*error` receives a new error object holding the status and a message;     *|
+|* the caller reads it with kiln_error_message() and releases it with         *|
+|* kiln_error_free(). On success `*error` is left untouched. There is no      *|
+|* global error state, so every call is safe to make from any thread.         *|
+|* Getters that cannot fail return their value directly.                      *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef KILN_RUNTIME_KILN_RUNTIME_H
+#define KILN_RUNTIME_KILN_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The compiled-module ABI version this runtime implements. */
+#define KILN_ABI_VERSION 1
+
+/*===----------------------------------------------------------------------===*/
+/* Status codes and errors                                                    */
+/*===----------------------------------------------------------------------===*/
+
+/** What a call did. */
+typedef enum kiln_status {
+  KILN_STATUS_OK = 0,
+  /** A NULL pointer, a bad index or a tensor that does not fit. */
+  KILN_STATUS_INVALID_ARGUMENT = 1,
+  /** A file or a symbol does not exist. */
+  KILN_STATUS_NOT_FOUND = 2,
+  /** A module breaks the ABI: version, signature, or what it returned. */
+  KILN_STATUS_INVALID_MODULE = 3,
+  /** A malformed data file (.npy, .npz). */
+  KILN_STATUS_INVALID_FILE = 4,
+  /** Reading or writing a file failed. */
+  KILN_STATUS_IO_ERROR = 5,
+  /** Memory ran out. */
+  KILN_STATUS_OUT_OF_MEMORY = 6
+} kiln_status;
+
+/** An error: a status and a message. Owned by the caller. */
+typedef struct kiln_error kiln_error;
+
+/** The message of `error` ("" for NULL). Valid until kiln_error_free. */
+const char *kiln_error_message(const kiln_error *error);
+
+/** The status of `error` (KILN_STATUS_OK for NULL). */
+kiln_status kiln_error_status(const kiln_error *error);
+
+/** Releases `error`; NULL is ignored. */
+void kiln_error_free(kiln_error *error);
+
+/** The name of `status`, e.g. "invalid argument"; never NULL. */
+const char *kiln_status_name(kiln_status status);
+
+/*===----------------------------------------------------------------------===*/
+/* Element types                                                              */
+/*===----------------------------------------------------------------------===*/
+
+/** The element types of the ABI, in docs/abi.md's order. */
+typedef enum kiln_dtype {
+  KILN_DTYPE_INVALID = -1,
+  KILN_DTYPE_F16 = 0,
+  KILN_DTYPE_BF16 = 1,
+  KILN_DTYPE_F32 = 2,
+  KILN_DTYPE_F64 = 3,
+  KILN_DTYPE_I1 = 4, /**< bool: one byte holding 0 or 1 */
+  KILN_DTYPE_I8 = 5,
+  KILN_DTYPE_I16 = 6,
+  KILN_DTYPE_I32 = 7,
+  KILN_DTYPE_I64 = 8,
+  KILN_DTYPE_U8 = 9,
+  KILN_DTYPE_U16 = 10,
+  KILN_DTYPE_U32 = 11,
+  KILN_DTYPE_U64 = 12
+} kiln_dtype;
+
+/** The ABI name of `dtype` ("f32", "i1", ...), or NULL if it is invalid. */
+const char *kiln_dtype_name(kiln_dtype dtype);
+
+/** The ABI dtype called `name`, or KILN_DTYPE_INVALID. */
+kiln_dtype kiln_dtype_from_name(const char *name);
+
+/** Bytes per element of `dtype`, or 0 if it is invalid. */
+size_t kiln_dtype_size(kiln_dtype dtype);
+
+/*===----------------------------------------------------------------------===*/
+/* Tensors                                                                    */
+/*===----------------------------------------------------------------------===*/
+
+/**
+ * A dense, row-major (C order) tensor: an element type, dims and a data
+ * buffer that it either owns or borrows from the caller.
+ */
+typedef struct kiln_tensor kiln_tensor;
+
+/**
+ * Creates a tensor that owns a zero-filled, 64-byte aligned buffer for
+ * `rank` dims `dims` (each >= 0; `dims` may be NULL when `rank` is 0).
+ */
+kiln_status kiln_tensor_create(kiln_dtype dtype, size_t rank,
+                               const int64_t *dims, kiln_tensor **out,
+                               kiln_error **error);
+
+/**
+ * Creates a tensor that borrows `data` (`byte_size` bytes, row-major) without
+ * owning it; the memory must outlive the tensor. The dims are checked here;
+ * `data` and `byte_size` are recorded as declared and checked against the
+ * dims by kiln_module_run (so its message can name the input).
+ */
+kiln_status kiln_tensor_wrap(kiln_dtype dtype, size_t rank, const int64_t *dims,
+                             void *data, size_t byte_size, kiln_tensor **out,
+                             kiln_error **error);
+
+/** Destroys `tensor`, freeing its buffer if it owns it; NULL is ignored. */
+void kiln_tensor_destroy(kiln_tensor *tensor);
+
+/** The element type (KILN_DTYPE_INVALID for NULL). */
+kiln_dtype kiln_tensor_dtype(const kiln_tensor *tensor);
+
+/** The rank (0 for NULL). */
+size_t kiln_tensor_rank(const kiln_tensor *tensor);
+
+/** The `rank` dims, valid while the tensor lives (NULL for NULL). */
+const int64_t *kiln_tensor_dims(const kiln_tensor *tensor);
+
+/** The product of the dims (0 for NULL). */
+size_t kiln_tensor_num_elements(const kiln_tensor *tensor);
+
+/** The data buffer (NULL for NULL). */
+void *kiln_tensor_data(const kiln_tensor *tensor);
+
+/** The byte size of the buffer, as created or declared (0 for NULL). */
+size_t kiln_tensor_byte_size(const kiln_tensor *tensor);
+
+/*===----------------------------------------------------------------------===*/
+/* Modules                                                                    */
+/*===----------------------------------------------------------------------===*/
+
+/** A loaded compiled module and its parsed signature. */
+typedef struct kiln_module kiln_module;
+
+/** The type of a module's `kiln_entry_main` (docs/abi.md). */
+typedef void (*kiln_entry_fn)(void **args);
+
+/**
+ * Loads the shared library at `path` with dlopen and binds its
+ * `kiln_abi_version`, `kiln_signature_main` and `kiln_entry_main`. Fails with
+ * KILN_STATUS_NOT_FOUND for a missing file or symbol and with
+ * KILN_STATUS_INVALID_MODULE for another ABI version or a malformed
+ * signature. A path without '/' is taken relative to the current directory,
+ * never searched for on the library path.
+ */
+kiln_status kiln_module_load(const char *path, kiln_module **out,
+                             kiln_error **error);
+
+/**
+ * Binds a module whose symbols are already linked into the process (the
+ * static-archive and executable outputs of kilnc):
+ * `kiln_module_from_symbols(&kiln_abi_version, kiln_signature_main,
+ * kiln_entry_main, &module, &error)`. Checks exactly what
+ * kiln_module_load does.
+ */
+kiln_status kiln_module_from_symbols(const uint32_t *abi_version,
+                                     const char *signature, kiln_entry_fn entry,
+                                     kiln_module **out, kiln_error **error);
+
+/** Releases `module` (and dlcloses its library); NULL is ignored. */
+void kiln_module_unload(kiln_module *module);
+
+/** The number of inputs of `module` (0 for NULL). */
+size_t kiln_module_num_inputs(const kiln_module *module);
+
+/** The number of outputs of `module` (0 for NULL). */
+size_t kiln_module_num_outputs(const kiln_module *module);
+
+/** One input or output of a signature. Its pointers live as the module. */
+typedef struct kiln_value_info {
+  const char *name;    /**< decoded (no percent escapes), NUL-terminated */
+  kiln_dtype dtype;    /**< element type */
+  size_t rank;         /**< number of dims */
+  const int64_t *dims; /**< `rank` sizes; -1 is a dynamic dim */
+} kiln_value_info;
+
+/** Describes input `index` of `module` in `*info`. */
+kiln_status kiln_module_input_info(const kiln_module *module, size_t index,
+                                   kiln_value_info *info, kiln_error **error);
+
+/** Describes output `index` of `module` in `*info`. */
+kiln_status kiln_module_output_info(const kiln_module *module, size_t index,
+                                    kiln_value_info *info, kiln_error **error);
+
+/**
+ * Sets the number of threads the module's compiled code may use (0, the
+ * default, leaves the choice to the threading library). The count is stored;
+ * it takes effect once compiled code uses threads: if the module's library
+ * (or, for kiln_module_from_symbols, the process) provides OpenMP's
+ * `omp_set_num_threads`, kiln_module_run calls it with the count on the
+ * calling thread before entering the compiled code. Setting OMP_NUM_THREADS
+ * before the module is loaded has the same effect process-wide (kiln-run
+ * does both). Must not be called while the module runs.
+ */
+kiln_status kiln_module_set_threads(kiln_module *module, int32_t threads,
+                                    kiln_error **error);
+
+/** The thread count set by kiln_module_set_threads (0 for NULL/default). */
+int32_t kiln_module_threads(const kiln_module *module);
+
+/**
+ * Runs `module` on `inputs` (`num_inputs` tensors, in signature order).
+ *
+ * Every input is checked first: the counts, NULL pointers, element type,
+ * rank, each static dim, the byte size against the dims, and a non-NULL data
+ * pointer unless the tensor has no elements. A failed check returns
+ * KILN_STATUS_INVALID_ARGUMENT with a message naming the input; the compiled
+ * code is not entered.
+ *
+ * On success `outputs[i]` (`num_outputs` slots, in signature order) holds a
+ * new, owned, contiguous row-major tensor, which the caller destroys with
+ * kiln_tensor_destroy. The outputs are checked against the signature's
+ * static dims (KILN_STATUS_INVALID_MODULE if the compiled code broke it). On
+ * failure every slot is set to NULL.
+ *
+ * Runs may proceed concurrently on one module from several threads, as the
+ * compiled code is reentrant (docs/abi.md).
+ */
+kiln_status kiln_module_run(const kiln_module *module,
+                            const kiln_tensor *const *inputs, size_t num_inputs,
+                            kiln_tensor **outputs, size_t num_outputs,
+                            kiln_error **error);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* KILN_RUNTIME_KILN_RUNTIME_H */

@@ -1,0 +1,134 @@
+/*===- fake_module.c - Hand-written modules for the runtime's tests -------===*\
+|*                                                                            *|
+|* Part of the Kiln project: a compiler and runtime for neural networks.      *|
+|*                                                                            *|
+|*===----------------------------------------------------------------------===*|
+|*                                                                            *|
+|* Implements the compiled-module ABI (docs/abi.md) by hand. CMake builds one *|
+|* shared library per variant:                                                *|
+|*   FAKE_ADD            y = a + b, all f32 [?, 3]; records the thread count  *|
+|*                       the runtime passes to omp_set_num_threads            *|
+|*   FAKE_BAD_OUTPUT     FAKE_ADD, but y comes back [?, 4]                    *|
+|*   FAKE_SHAPES         input "in put" f32 [?, ?]; outputs its shape (i64),  *|
+|*                       its transpose (as a strided view) and x > 0 (i1)     *|
+|*   FAKE_BAD_VERSION    FAKE_ADD claiming ABI version 2                      *|
+|*   FAKE_BAD_SIGNATURE  a signature with an unknown dtype                    *|
+|*   FAKE_NO_SYMBOLS     none of the ABI's symbols                            *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#ifdef FAKE_NO_SYMBOLS
+
+int fake_module_is_not_a_kiln_module(void) { return 1; }
+
+#else
+
+#ifdef FAKE_BAD_VERSION
+const uint32_t kiln_abi_version = 2;
+#else
+const uint32_t kiln_abi_version = 1;
+#endif
+
+/* Writes a rank-`rank` descriptor at `words`; returns the next one. */
+static inline int64_t *putDescriptor(int64_t *words, void *allocated,
+                                     void *aligned, int64_t offset, int rank,
+                                     const int64_t *sizes,
+                                     const int64_t *strides) {
+  words[0] = (int64_t)(intptr_t)allocated;
+  words[1] = (int64_t)(intptr_t)aligned;
+  words[2] = offset;
+  for (int d = 0; d < rank; ++d) {
+    words[3 + d] = sizes[d];
+    words[3 + rank + d] = strides[d];
+  }
+  return words + 3 + 2 * rank;
+}
+
+/* Element (i, j) of a rank-2 f32 input descriptor. */
+static inline float at2(const int64_t *desc, int64_t i, int64_t j) {
+  const float *aligned = (const float *)(intptr_t)desc[1];
+  return aligned[desc[2] + i * desc[5] + j * desc[6]];
+}
+
+#if defined(FAKE_ADD) || defined(FAKE_BAD_VERSION)
+
+const char kiln_signature_main[] = "input a f32 2 -1 3\n"
+                                   "input b f32 2 -1 3\n"
+                                   "output y f32 2 -1 3\n";
+
+static int threadsSeen = -1;
+
+/* Stands in for OpenMP's, which the runtime calls when it can see it. */
+void omp_set_num_threads(int threads) { threadsSeen = threads; }
+
+/* The last count passed to omp_set_num_threads, for the tests. */
+int fake_threads_seen(void) { return threadsSeen; }
+
+void kiln_entry_main(void **args) {
+  const int64_t *a = (const int64_t *)args[1];
+  const int64_t *b = (const int64_t *)args[2];
+  int64_t rows = a[3];
+#ifdef FAKE_BAD_OUTPUT
+  int64_t cols = 4;
+#else
+  int64_t cols = 3;
+#endif
+  float *y = (float *)malloc(sizeof(float) * (size_t)(rows * cols + 1));
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      y[i * cols + j] = j < 3 ? at2(a, i, j) + at2(b, i, j) : 0.0f;
+  int64_t sizes[2] = {rows, cols}, strides[2] = {cols, 1};
+  putDescriptor((int64_t *)args[0], y, y, 0, 2, sizes, strides);
+}
+
+#elif defined(FAKE_SHAPES)
+
+const char kiln_signature_main[] = "input in%20put f32 2 -1 -1\n"
+                                   "output shape i64 1 2\n"
+                                   "output xt f32 2 -1 -1\n"
+                                   "output pos i1 2 -1 -1\n";
+
+void kiln_entry_main(void **args) {
+  const int64_t *x = (const int64_t *)args[1];
+  int64_t rows = x[3], cols = x[4];
+  int64_t *words = (int64_t *)args[0];
+
+  int64_t *shape = (int64_t *)malloc(2 * sizeof(int64_t));
+  shape[0] = rows;
+  shape[1] = cols;
+  int64_t shapeSizes[1] = {2}, shapeStrides[1] = {1};
+  words = putDescriptor(words, shape, shape, 0, 1, shapeSizes, shapeStrides);
+
+  /* The transpose: x copied row-major after one element of padding, then
+   * described as [cols, rows] with column strides and offset 1. */
+  float *copy = (float *)malloc(sizeof(float) * (size_t)(1 + rows * cols));
+  copy[0] = -1.0f;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      copy[1 + i * cols + j] = at2(x, i, j);
+  int64_t tSizes[2] = {cols, rows}, tStrides[2] = {1, cols};
+  words = putDescriptor(words, copy, copy, 1, 2, tSizes, tStrides);
+
+  uint8_t *pos = (uint8_t *)malloc((size_t)(rows * cols + 1));
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      pos[i * cols + j] = at2(x, i, j) > 0.0f;
+  int64_t pSizes[2] = {rows, cols}, pStrides[2] = {cols, 1};
+  putDescriptor(words, pos, pos, 0, 2, pSizes, pStrides);
+}
+
+#elif defined(FAKE_BAD_SIGNATURE)
+
+const char kiln_signature_main[] = "input x f99 1 3\n"
+                                   "output y f32 1 3\n";
+
+void kiln_entry_main(void **args) { (void)args; }
+
+#else
+#error "define one FAKE_* variant"
+#endif
+
+#endif
