@@ -5,7 +5,8 @@
 #   make            same as `make build`
 #   make bootstrap  install every dependency (idempotent; utils/bootstrap.sh)
 #   make build      configure once, then build everything with Ninja
-#   make demo       build a small CNN with the C++ GraphBuilder, print its IR
+#   make demo       print a GraphBuilder CNN's IR; compile an ONNX CNN and
+#                   run it next to onnxruntime
 #   make test       run lit, GoogleTest and pytest; ends with `N passed, N failed`
 #   make docs       generate the dialect, op and pass reference
 #   make clean      remove the build directory
@@ -55,6 +56,10 @@ demo: build
 	@echo "== kiln-builder-demo: a small CNN built with the C++ GraphBuilder," \
 	  "printed as kiln IR (dynamic batch, weights elided) =="
 	@$(BUILD_DIR)/bin/kiln-builder-demo
+	@echo
+	@echo "== examples/demo.py: an ONNX CNN compiled by kilnc to a shared" \
+	  "library, run by kiln-run, checked against onnxruntime =="
+	@$(KILN_VENV)/bin/python examples/demo.py --build-dir $(BUILD_DIR)
 
 test: build
 	$(KILN_VENV)/bin/python utils/run_tests.py --build-dir $(BUILD_DIR)

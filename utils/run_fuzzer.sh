@@ -3,7 +3,7 @@
 #
 # Part of the Kiln project: a compiler and runtime for neural networks.
 #
-#   utils/run_fuzzer.sh [SECONDS] [RUNS]   (defaults 60 and 150000)
+#   utils/run_fuzzer.sh [SECONDS] [RUNS]   (defaults 120 and 300000)
 #
 # Configures a second build tree (KILN_FUZZ_BUILD_DIR, default build-fuzz)
 # with clang, coverage instrumentation and AddressSanitizer, builds only the
@@ -19,8 +19,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${KILN_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
-SECONDS_TO_RUN="${1:-60}"
-RUNS="${2:-150000}"
+SECONDS_TO_RUN="${1:-120}"
+RUNS="${2:-300000}"
 LLVM=/usr/lib/llvm-22
 
 if [ ! -f "$BUILD/build.ninja" ]; then

@@ -76,9 +76,11 @@ static StringRef stagePipeline(Stage stage) {
     return "one-shot-bufferize{bufferize-function-boundaries=1 "
            "function-boundary-type-conversion=identity-layout-map},"
            "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
-           "func.func(convert-linalg-to-loops),canonicalize";
+           "func.func(kiln-memref-copy-to-linalg,convert-linalg-to-loops),"
+           "canonicalize";
   case Stage::LLVM:
-    return "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+    return "convert-math-to-funcs,convert-scf-to-cf,expand-strided-metadata,"
+           "lower-affine,"
            "finalize-memref-to-llvm,convert-math-to-llvm,"
            "convert-math-to-libm,convert-arith-to-llvm,"
            "convert-index-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,"

@@ -35,9 +35,10 @@ using namespace kiln;
 
 namespace {
 
+/// The options after the program name (and module, for kiln-run).
 const char *const usage =
-    "[MODULE.so] --inputs IN.npz [--outputs OUT.npz] [--threads N] "
-    "[--bench N] [--device cpu]\n";
+    "--inputs IN.npz [--outputs OUT.npz] [--threads N] [--bench N] "
+    "[--device cpu]\n";
 const char *const help =
     "\n"
     "Runs a module compiled by kilnc. The .npz keys are the module's input\n"
@@ -308,10 +309,12 @@ extern "C" int kiln_run_main(int argc, char **argv, kiln_module *module) {
   Module owned(module);
   std::string program = argc > 0 && argv[0] ? argv[0] : "kiln-run";
   program = program.substr(program.find_last_of('/') + 1);
+  // A bound module takes the place of the MODULE.so argument.
+  std::string usagePrefix = program + (module ? " " : " MODULE.so ");
   try {
     std::optional<Options> options = parseOptions(argc, argv, !module);
     if (!options) {
-      std::printf("usage: %s %s%s", program.c_str(), usage, help);
+      std::printf("usage: %s%s%s", usagePrefix.c_str(), usage, help);
       return 0;
     }
     // Before the module loads, so that a threading library it brings reads
@@ -326,7 +329,7 @@ extern "C" int kiln_run_main(int argc, char **argv, kiln_module *module) {
     return status;
   } catch (const UsageError &error) {
     std::fprintf(stderr, "%s: error: %s\n", program.c_str(), error.what());
-    std::fprintf(stderr, "usage: %s %s", program.c_str(), usage);
+    std::fprintf(stderr, "usage: %s%s", usagePrefix.c_str(), usage);
   } catch (const std::bad_alloc &) {
     std::fprintf(stderr, "%s: error: out of memory\n", program.c_str());
   } catch (const std::exception &error) {

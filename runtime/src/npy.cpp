@@ -175,8 +175,10 @@ public:
     return dims;
   }
   [[noreturn]] void error(const std::string &what) {
+    size_t end = text.find_last_not_of(" \n");
+    std::string shown = text.substr(0, end == std::string::npos ? 0 : end + 1);
     malformed(source, "bad .npy header: " + what + " at offset " +
-                          std::to_string(pos) + " of \"" + text + "\"");
+                          std::to_string(pos) + " of \"" + shown + "\"");
   }
 
 private:
@@ -433,6 +435,8 @@ Tensor kiln::parseNpy(const uint8_t *data, size_t size,
     if (!seen.insert(key).second)
       parser.error("duplicate key '" + key + "'");
     parser.expect(':');
+    if (key == "descr" && parser.startsWith("["))
+      parser.error("structured dtypes are not supported");
     if (key == "descr")
       descr = parser.string();
     else if (key == "fortran_order")

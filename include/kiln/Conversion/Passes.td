@@ -26,8 +26,20 @@ def ConvertKilnToLinalgPass : Pass<"convert-kiln-to-linalg", "ModuleOp"> {
   }];
   let dependentDialects = [
     "linalg::LinalgDialect", "tensor::TensorDialect", "arith::ArithDialect",
-    "math::MathDialect", "func::FuncDialect"
+    "math::MathDialect", "func::FuncDialect", "scf::SCFDialect"
   ];
+}
+
+def KilnMemRefCopyToLinalgPass
+    : Pass<"kiln-memref-copy-to-linalg", "func::FuncOp"> {
+  let summary = "Turns memref.copy into linalg.copy";
+  let description = [{
+    MLIR lowers a `memref.copy` between non-contiguous buffers to a call to
+    `memrefCopy`, a function of MLIR's runtime libraries, which compiled
+    models must not need. As `linalg.copy` the copy lowers to loops like
+    every other linalg op.
+  }];
+  let dependentDialects = ["linalg::LinalgDialect"];
 }
 
 #endif // KILN_CONVERSION_PASSES_TD

@@ -48,7 +48,7 @@ Value castToType(OpBuilder &b, Location loc, Value value, Type type) {
   return tensor::CastOp::create(b, loc, type, value);
 }
 
-/// Splits dim `dim` of `value` (sizes `sizes`) into (`outer`, size / outer).
+/// Splits dim `dim` of `value` into (`outer`, size / outer).
 Value splitDim(OpBuilder &b, Location loc, Value value, int64_t dim,
                int64_t outer) {
   IndexArith ia{b, loc};
@@ -96,7 +96,7 @@ Value convInit(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
   return linalg::BroadcastOp::create(b, loc, bias, empty, added).getResult()[0];
 }
 
-/// `input` padded with zeros by `begin` / `end` on its spatial dims.
+/// `input` padded with `padValue` by `begin` / `end` on its spatial dims.
 Value padSpatial(OpBuilder &b, Location loc, Value input,
                  ArrayRef<int64_t> begin, ArrayRef<int64_t> end,
                  Value padValue) {

@@ -26,6 +26,13 @@ namespace kiln {
 Value reshapeTensor(OpBuilder &b, Location loc, Value input,
                     RankedTensorType resultType, ArrayRef<OpFoldResult> sizes);
 
+/// `tensor.extract_slice` of `source`, or a `tensor.empty` where the slice
+/// or the source is statically empty (the verifier rejects every offset
+/// into a dim of size 0, and offset `n` into a dim of size `n`).
+Value extractSlice(OpBuilder &b, Location loc, Value source,
+                   ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes,
+                   ArrayRef<OpFoldResult> strides);
+
 /// How one dim of an operand broadcasts to the result.
 enum class BroadcastDim {
   /// The operand's dim is the result's.

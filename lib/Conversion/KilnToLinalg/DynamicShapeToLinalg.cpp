@@ -8,9 +8,9 @@
 // `tensor.dim` and `tensor.from_elements`, `kiln.range` and
 // `kiln.constant_of_shape` as `linalg.generic` / `linalg.fill` of a run-time
 // size, and the `kiln.dynamic_*` ops whose shape operand is read with
-// `tensor.extract`. `kiln.dynamic_slice`, `dynamic_split`,
-// `dynamic_squeeze`, `dynamic_unsqueeze` and `dynamic_pad` are not lowered
-// yet and are refused with a reason.
+// `tensor.extract`. `kiln.dynamic_slice`, `dynamic_squeeze`,
+// `dynamic_unsqueeze` and `dynamic_pad` are not lowered yet and are refused
+// with a reason (`kiln.dynamic_reduce` is in ReductionToLinalg.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -124,9 +124,9 @@ struct RangeToLinalg : OpConversionPattern<RangeOp> {
       return rewriter.notifyMatchFailure(op, "unsigned ranges are not lowered");
     bool isFloat = isa<FloatType>(element);
     auto scalar = [&](Value t) -> Value {
-      auto type = cast<RankedTensorType>(t.getType());
-      SmallVector<Value> zeros(
-          type.getRank(), arith::ConstantIndexOp::create(rewriter, loc, 0));
+      SmallVector<Value> zeros;
+      if (int64_t rank = cast<RankedTensorType>(t.getType()).getRank())
+        zeros.assign(rank, arith::ConstantIndexOp::create(rewriter, loc, 0));
       return tensor::ExtractOp::create(rewriter, loc, t, zeros);
     };
     Value start = scalar(adaptor.getStart()),
@@ -344,6 +344,47 @@ struct DynamicBroadcastToLinalg : OpConversionPattern<DynamicBroadcastToOp> {
   }
 };
 
+/// `kiln.dynamic_split`: one `tensor.extract_slice` per result, at offsets
+/// that add up the sizes read from the operand.
+struct DynamicSplitToTensor : OpConversionPattern<DynamicSplitOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(DynamicSplitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    FailureOr<int64_t> length = shapeLength(adaptor.getSizes());
+    if (failed(length) || *length != static_cast<int64_t>(op.getNumResults()))
+      return rewriter.notifyMatchFailure(op, "sizes operand has no static "
+                                             "length equal to the result "
+                                             "count");
+    Value input = adaptor.getInput();
+    int64_t axis = op.getAxis();
+    int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+    bool isUnsigned = isUnsignedInt(op.getSizes().getType());
+    IndexArith ia{rewriter, loc};
+    SmallVector<OpFoldResult> sizes = dimSizes(rewriter, loc, input);
+    SmallVector<OpFoldResult> strides(rank, ia.index(1));
+    SmallVector<Value> results;
+    OpFoldResult offset = ia.index(0);
+    for (auto [i, result] : llvm::enumerate(op.getResults())) {
+      auto resultType =
+          convertedTensorType(*getTypeConverter(), result.getType());
+      if (!resultType)
+        return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
+      SmallVector<OpFoldResult> offsets(rank, ia.index(0));
+      offsets[axis] = offset;
+      sizes[axis] =
+          shapeEntry(rewriter, loc, adaptor.getSizes(), i, isUnsigned);
+      Value slice = extractSlice(rewriter, loc, input, offsets, sizes, strides);
+      results.push_back(castTo(rewriter, loc, slice, resultType));
+      offset = ia.add(offset, sizes[axis]);
+    }
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
 /// Refuses an op that is not lowered yet, saying why.
 template <typename OpTy> struct Refused : OpConversionPattern<OpTy> {
   Refused(const TypeConverter &converter, MLIRContext *context,
@@ -366,11 +407,11 @@ void mlir::kiln::populateKilnDynamicShapeToLinalgPatterns(
   MLIRContext *context = patterns.getContext();
   patterns.add<ShapeOfToTensor, SizeOfToTensor, RangeToLinalg,
                ConstantOfShapeToLinalg, DynamicReshapeToTensor,
-               DynamicBroadcastToLinalg>(converter, context);
+               DynamicBroadcastToLinalg, DynamicSplitToTensor>(converter,
+                                                               context);
   StringRef notYet = "not lowered yet: its run-time shape operand decides "
                      "which dims change";
   patterns.add<Refused<DynamicSliceOp>>(converter, context, notYet);
-  patterns.add<Refused<DynamicSplitOp>>(converter, context, notYet);
   patterns.add<Refused<DynamicSqueezeOp>>(converter, context, notYet);
   patterns.add<Refused<DynamicUnsqueezeOp>>(converter, context, notYet);
   patterns.add<Refused<DynamicPadOp>>(converter, context, notYet);

@@ -328,6 +328,101 @@ const llvm::StringMap<ScalarBuilder> &scalarBuilders() {
     t[IdentityOp::getOperationName()] = [](const Scalars &s) -> Value {
       return s.arg(0);
     };
+    t[BitcastOp::getOperationName()] = [](const Scalars &s) -> Value {
+      Type from = s.arg(0).getType(), to = s.resultType;
+      // A boolean is stored as a byte holding 0 or 1.
+      if (from.isInteger(1))
+        return arith::ExtUIOp::create(s.b, s.loc, to, s.arg(0));
+      if (to.isInteger(1))
+        return arith::CmpIOp::create(s.b, s.loc, arith::CmpIPredicate::ne,
+                                     s.arg(0), s.constant(0));
+      return arith::BitcastOp::create(s.b, s.loc, to, s.arg(0));
+    };
+    t[IsInfOp::getOperationName()] = [](const Scalars &s) -> Value {
+      auto op = cast<IsInfOp>(s.op);
+      Value x = s.arg(0);
+      Value result =
+          arith::ConstantOp::create(s.b, s.loc, s.b.getBoolAttr(false));
+      auto equalTo = [&](double v) -> Value {
+        return arith::CmpFOp::create(s.b, s.loc, arith::CmpFPredicate::OEQ, x,
+                                     s.constant(v));
+      };
+      if (op.getDetectPositive())
+        result = arith::OrIOp::create(s.b, s.loc, result, equalTo(INFINITY));
+      if (op.getDetectNegative())
+        result = arith::OrIOp::create(s.b, s.loc, result, equalTo(-INFINITY));
+      return result;
+    };
+    t[ModOp::getOperationName()] = [](const Scalars &s) -> Value {
+      bool fmod = cast<ModOp>(s.op).getFmod();
+      Value a = s.arg(0), b = s.arg(1);
+      if (!s.isFloat()) {
+        if (s.isUnsigned())
+          return arith::RemUIOp::create(s.b, s.loc, a, b);
+        Value r = arith::RemSIOp::create(s.b, s.loc, a, b);
+        if (fmod)
+          return r;
+        // A non-zero remainder takes the divisor's sign.
+        Value zero = s.constant(0);
+        Value rNeg = arith::CmpIOp::create(s.b, s.loc,
+                                           arith::CmpIPredicate::slt, r, zero);
+        Value bNeg = arith::CmpIOp::create(s.b, s.loc,
+                                           arith::CmpIPredicate::slt, b, zero);
+        Value rNonZero = arith::CmpIOp::create(
+            s.b, s.loc, arith::CmpIPredicate::ne, r, zero);
+        Value differ = arith::XOrIOp::create(s.b, s.loc, rNeg, bNeg);
+        Value fix = arith::AndIOp::create(s.b, s.loc, rNonZero, differ);
+        return arith::SelectOp::create(
+            s.b, s.loc, fix, arith::AddIOp::create(s.b, s.loc, r, b), r);
+      }
+      Value r = arith::RemFOp::create(s.b, s.loc, a, b);
+      if (fmod)
+        return r;
+      Value zero = s.constant(0);
+      Value rNeg =
+          arith::CmpFOp::create(s.b, s.loc, arith::CmpFPredicate::OLT, r, zero);
+      Value rPos =
+          arith::CmpFOp::create(s.b, s.loc, arith::CmpFPredicate::OGT, r, zero);
+      Value bNeg =
+          arith::CmpFOp::create(s.b, s.loc, arith::CmpFPredicate::OLT, b, zero);
+      Value bPos =
+          arith::CmpFOp::create(s.b, s.loc, arith::CmpFPredicate::OGT, b, zero);
+      Value differ = arith::OrIOp::create(
+          s.b, s.loc, arith::AndIOp::create(s.b, s.loc, rNeg, bPos),
+          arith::AndIOp::create(s.b, s.loc, rPos, bNeg));
+      Value fixed = arith::SelectOp::create(
+          s.b, s.loc, differ, arith::AddFOp::create(s.b, s.loc, r, b), r);
+      // A zero remainder takes the divisor's sign.
+      Value isZero = arith::CmpFOp::create(
+          s.b, s.loc, arith::CmpFPredicate::OEQ, fixed, zero);
+      Value signedZero = math::CopySignOp::create(s.b, s.loc, zero, b);
+      return arith::SelectOp::create(s.b, s.loc, isZero, signedZero, fixed);
+    };
+    // Shifts: an amount that is negative or at least the width shifts
+    // everything out.
+    auto shiftOutOfRange = [](const Scalars &s) -> Value {
+      unsigned width = s.arg(0).getType().getIntOrFloatBitWidth();
+      return arith::CmpIOp::create(s.b, s.loc, arith::CmpIPredicate::uge,
+                                   s.arg(1), s.constant(width));
+    };
+    t[ShiftLeftOp::getOperationName()] = [=](const Scalars &s) -> Value {
+      Value shifted = arith::ShLIOp::create(s.b, s.loc, s.arg(0), s.arg(1));
+      return arith::SelectOp::create(s.b, s.loc, shiftOutOfRange(s),
+                                     s.constant(0), shifted);
+    };
+    t[ShiftRightOp::getOperationName()] = [=](const Scalars &s) -> Value {
+      unsigned width = s.arg(0).getType().getIntOrFloatBitWidth();
+      if (s.isUnsigned()) {
+        Value shifted = arith::ShRUIOp::create(s.b, s.loc, s.arg(0), s.arg(1));
+        return arith::SelectOp::create(s.b, s.loc, shiftOutOfRange(s),
+                                       s.constant(0), shifted);
+      }
+      // Arithmetic: shifting by width - 1 gives -1 or 0, as an
+      // out-of-range amount should.
+      Value amount = arith::SelectOp::create(s.b, s.loc, shiftOutOfRange(s),
+                                             s.constant(width - 1), s.arg(1));
+      return arith::ShRSIOp::create(s.b, s.loc, s.arg(0), amount);
+    };
     return t;
   }();
   return table;

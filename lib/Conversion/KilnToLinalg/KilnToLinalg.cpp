@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinDialect.h"
@@ -95,7 +96,8 @@ struct ConvertKilnToLinalgPass
 
     ConversionTarget target(*context);
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
-                           arith::ArithDialect, math::MathDialect>();
+                           arith::ArithDialect, math::MathDialect,
+                           scf::SCFDialect>();
     target.addIllegalDialect<KilnDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
       return converter.isSignatureLegal(f.getFunctionType()) &&
@@ -127,4 +129,5 @@ void mlir::kiln::populateKilnToLinalgPatterns(const TypeConverter &converter,
   populateKilnConvolutionToLinalgPatterns(converter, patterns);
   populateKilnPoolingToLinalgPatterns(converter, patterns);
   populateKilnNormalizationToLinalgPatterns(converter, patterns);
+  populateKilnIndexingToLinalgPatterns(converter, patterns);
 }

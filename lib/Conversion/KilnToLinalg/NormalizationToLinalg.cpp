@@ -137,10 +137,11 @@ struct LayerNormToLinalg : OpConversionPattern<LayerNormOp> {
     };
 
     // Sum of x.
+    Value sumInit = zeros();
     Value sum =
         linalg::GenericOp::create(
-            rewriter, loc, zeros().getType(), ValueRange{input},
-            ValueRange{zeros()}, SmallVector<AffineMap>{identity, outer},
+            rewriter, loc, sumInit.getType(), ValueRange{input},
+            ValueRange{sumInit}, SmallVector<AffineMap>{identity, outer},
             reduceIterators,
             [&](OpBuilder &b, Location loc, ValueRange args) {
               Value x = extendTo(b, loc, args[0], stash);

@@ -190,7 +190,7 @@ template <typename OpTy> Window windowOf(OpTy op) {
   return w;
 }
 
-/// Fails if ceil mode meets a dynamic spatial dim (whose output size would
+/// Whether ceil mode meets a dynamic spatial dim (whose output size would
 /// need a runtime correction).
 template <typename OpTy> bool ceilNeedsStaticSizes(OpTy op) {
   auto type = cast<RankedTensorType>(op.getInput().getType());

@@ -10,10 +10,13 @@
 // (filled first with the reduction's identity, so that reducing an empty set
 // gives it); `keepdims` is a `tensor.expand_shape` of that tensor. Narrow
 // floats (f16, bf16) accumulate in f32. Exponentials are shifted by the
-// maximum, so that they cannot overflow.
+// maximum, so that they cannot overflow. `kiln.dynamic_reduce`, whose axes
+// are known only at run time, loops over each result element's window with
+// `scf.for` inside a parallel `linalg.generic`.
 //
 //===----------------------------------------------------------------------===//
 
+#include "DataMovement.h"
 #include "Utils.h"
 #include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
@@ -21,6 +24,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <limits>
@@ -388,9 +392,9 @@ template <typename OpTy> struct ReduceToLinalg : OpConversionPattern<OpTy> {
       return rewriter.notifyMatchFailure(op, "unsupported element type");
     ArrayRef<int64_t> axes = op.getAxes();
     Value input = adaptor.getInput();
-    FailureOr<Value> reduced =
-        buildReduction(rewriter, loc, kind, input, axes,
-                       isUnsignedInt(op.getInput().getType()));
+    FailureOr<Value> reduced = buildReduction(
+        rewriter, loc, kind, input, axes,
+        isUnsignedInt(op.getInput().getType()) || element.isInteger(1));
     if (failed(reduced))
       return rewriter.notifyMatchFailure(
           op, "no lowering of this reduction for integers");
@@ -430,7 +434,9 @@ template <typename OpTy> struct ArgReduceToLinalg : OpConversionPattern<OpTy> {
     Value input = adaptor.getInput();
     auto inputType = cast<RankedTensorType>(input.getType());
     Type element = inputType.getElementType();
-    bool isUnsigned = isUnsignedInt(op.getInput().getType());
+    // Booleans order false before true.
+    bool isUnsigned =
+        isUnsignedInt(op.getInput().getType()) || element.isInteger(1);
     bool isFloat = isa<FloatType>(element);
     bool selectLast = op.getSelectLastIndex();
     int64_t axis = op.getAxis(), rank = inputType.getRank();
@@ -562,16 +568,243 @@ template <typename OpTy> struct SoftmaxToLinalg : OpConversionPattern<OpTy> {
   bool isLog;
 };
 
-/// `kiln.dynamic_reduce` reduces axes known only at run time, which a
-/// `linalg.generic` cannot express; it is refused with a reason.
-struct DynamicReduceRefused : OpConversionPattern<DynamicReduceOp> {
+/// `kiln.dynamic_reduce`: the reduced axes are known only at run time, so
+/// no iterator type can say which loops reduce. The result (in its keepdims
+/// shape, a reduced dim being 1) is a parallel `linalg.generic` whose body
+/// loops with `scf.for` over the window of input elements that reduce into
+/// it: the whole dim where it is reduced, the element's own index
+/// elsewhere. Without keepdims, a `tensor.reshape` then drops the reduced
+/// dims.
+struct DynamicReduceToLinalg : OpConversionPattern<DynamicReduceOp> {
   using OpConversionPattern::OpConversionPattern;
 
   LogicalResult
-  matchAndRewrite(DynamicReduceOp op, OpAdaptor,
+  matchAndRewrite(DynamicReduceOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    return rewriter.notifyMatchFailure(
-        op, "reduction axes known only at run time have no linalg lowering");
+    Location loc = op.getLoc();
+    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
+    Value input = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    Type element = inputType.getElementType();
+    bool isFloat = isa<FloatType>(element);
+    if (!isa<FloatType, IntegerType>(element) ||
+        (isFloat && !element.isF16() && !element.isBF16() && !element.isF32() &&
+         !element.isF64()))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    auto axesType = cast<RankedTensorType>(adaptor.getAxes().getType());
+    if (axesType.isDynamicDim(0))
+      return rewriter.notifyMatchFailure(op, "axes of run-time length");
+    ReduceKind kind = op.getKind();
+    if (!isFloat && (kind == ReduceKind::L2 || kind == ReduceKind::LogSum ||
+                     kind == ReduceKind::LogSumExp))
+      return rewriter.notifyMatchFailure(op, "no lowering of this reduction "
+                                             "for integers");
+    bool isUnsigned =
+        isUnsignedInt(op.getInput().getType()) || element.isInteger(1);
+    bool axesUnsigned = isUnsignedInt(op.getAxes().getType());
+    int64_t rank = inputType.getRank(), length = axesType.getDimSize(0);
+    Type acc = accumulatorType(element);
+    Type indexType = rewriter.getIndexType();
+
+    // Which dims reduce: those listed (negative counting from the end), or
+    // every dim for an empty list unless that means no-op.
+    SmallVector<Value> isReduced;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (length == 0) {
+        isReduced.push_back(arith::ConstantOp::create(
+            rewriter, loc, rewriter.getBoolAttr(!op.getNoopWithEmptyAxes())));
+        continue;
+      }
+      Value flag =
+          arith::ConstantOp::create(rewriter, loc, rewriter.getBoolAttr(false));
+      Value dIndex = arith::ConstantIndexOp::create(rewriter, loc, d);
+      Value dBack = arith::ConstantIndexOp::create(rewriter, loc, d - rank);
+      for (int64_t k = 0; k < length; ++k) {
+        Value a = tensor::ExtractOp::create(
+            rewriter, loc, adaptor.getAxes(),
+            ValueRange{arith::ConstantIndexOp::create(rewriter, loc, k)});
+        a = axesUnsigned
+                ? arith::IndexCastUIOp::create(rewriter, loc, indexType, a)
+                      .getResult()
+                : arith::IndexCastOp::create(rewriter, loc, indexType, a)
+                      .getResult();
+        Value hit = arith::OrIOp::create(
+            rewriter, loc,
+            arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, a,
+                                  dIndex),
+            arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, a,
+                                  dBack));
+        flag = arith::OrIOp::create(rewriter, loc, flag, hit);
+      }
+      isReduced.push_back(flag);
+    }
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    SmallVector<Value> inSizes, trips;
+    SmallVector<OpFoldResult> keptShape;
+    Value count = one;
+    for (int64_t d = 0; d < rank; ++d) {
+      Value size = tensor::DimOp::create(rewriter, loc, input, d);
+      inSizes.push_back(size);
+      Value trip =
+          arith::SelectOp::create(rewriter, loc, isReduced[d], size, one);
+      trips.push_back(trip);
+      count = arith::MulIOp::create(rewriter, loc, count, trip);
+      keptShape.push_back(
+          arith::SelectOp::create(rewriter, loc, isReduced[d], one, size)
+              .getResult());
+    }
+
+    Value init = tensor::EmptyOp::create(rewriter, loc, keptShape, element);
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{init.getType()}, ValueRange{},
+        ValueRange{init},
+        ArrayRef<AffineMap>{rewriter.getMultiDimIdentityMap(rank)}, iterators,
+        [&](OpBuilder &b, Location l, ValueRange) {
+          SmallVector<Value> bases;
+          for (int64_t d = 0; d < rank; ++d)
+            bases.push_back(arith::SelectOp::create(
+                b, l, isReduced[d], zero, linalg::IndexOp::create(b, l, d)));
+          // Folds `step` over the window, from `start`.
+          auto fold =
+              [&](Value start,
+                  function_ref<Value(OpBuilder &, Location, Value, Value)>
+                      step) {
+                std::function<Value(OpBuilder &, Location, int64_t,
+                                    SmallVector<Value> &, Value)>
+                    nest = [&](OpBuilder &nb, Location nl, int64_t d,
+                               SmallVector<Value> &indices, Value a) -> Value {
+                  if (d == rank) {
+                    Value x = tensor::ExtractOp::create(nb, nl, input, indices);
+                    return step(nb, nl, widen(nb, nl, x, acc), a);
+                  }
+                  auto loop = scf::ForOp::create(
+                      nb, nl, zero, trips[d], one, ValueRange{a},
+                      [&](OpBuilder &fb, Location fl, Value iv,
+                          ValueRange args) {
+                        indices.push_back(
+                            arith::AddIOp::create(fb, fl, bases[d], iv));
+                        Value next = nest(fb, fl, d + 1, indices, args[0]);
+                        indices.pop_back();
+                        scf::YieldOp::create(fb, fl, next);
+                      });
+                  return loop.getResult(0);
+                };
+                SmallVector<Value> indices;
+                return nest(b, l, 0, indices, start);
+              };
+          auto sum =
+              [&](function_ref<Value(OpBuilder &, Location, Value)> map) {
+                return fold(scalarConstant(b, l, acc, 0),
+                            [&](OpBuilder &nb, Location nl, Value x, Value a) {
+                              return add(nb, nl, map(nb, nl, x), a);
+                            });
+              };
+          auto identity = [](OpBuilder &, Location, Value x) { return x; };
+          auto square = [](OpBuilder &nb, Location nl, Value x) {
+            return mul(nb, nl, x, x);
+          };
+          Value r;
+          switch (kind) {
+          case ReduceKind::Sum:
+            r = sum(identity);
+            break;
+          case ReduceKind::SumSquare:
+            r = sum(square);
+            break;
+          case ReduceKind::L1:
+            r = sum([&](OpBuilder &nb, Location nl, Value x) -> Value {
+              if (isFloat)
+                return math::AbsFOp::create(nb, nl, x);
+              if (isUnsigned)
+                return x;
+              return math::AbsIOp::create(nb, nl, x);
+            });
+            break;
+          case ReduceKind::L2:
+            r = math::SqrtOp::create(b, l, sum(square));
+            break;
+          case ReduceKind::LogSum:
+            r = math::LogOp::create(b, l, sum(identity));
+            break;
+          case ReduceKind::Mean: {
+            Value s = sum(identity);
+            Value n = arith::IndexCastOp::create(b, l, b.getI64Type(), count);
+            if (isFloat) {
+              r = arith::DivFOp::create(b, l, s,
+                                        arith::UIToFPOp::create(b, l, acc, n));
+            } else {
+              n = castScalar(b, l, n, b.getI64Type(), element);
+              n = arith::MaxUIOp::create(b, l, n,
+                                         scalarConstant(b, l, element, 1));
+              r = isUnsigned ? arith::DivUIOp::create(b, l, s, n).getResult()
+                             : arith::DivSIOp::create(b, l, s, n).getResult();
+            }
+            break;
+          }
+          case ReduceKind::Prod:
+            r = fold(scalarConstant(b, l, acc, 1),
+                     [&](OpBuilder &nb, Location nl, Value x, Value a) {
+                       return mul(nb, nl, x, a);
+                     });
+            break;
+          case ReduceKind::Max:
+          case ReduceKind::Min: {
+            bool isMax = kind == ReduceKind::Max;
+            r = fold(extremeValue(b, l, acc, !isMax, isUnsigned),
+                     [&](OpBuilder &nb, Location nl, Value x, Value a) {
+                       return extremum(nb, nl, x, a, isMax, isUnsigned);
+                     });
+            break;
+          }
+          case ReduceKind::LogSumExp: {
+            Value m = fold(extremeValue(b, l, acc, false, false),
+                           [&](OpBuilder &nb, Location nl, Value x, Value a) {
+                             return extremum(nb, nl, x, a, true, false);
+                           });
+            Value shift = finiteShift(b, l, m);
+            Value s = sum([&](OpBuilder &nb, Location nl, Value x) -> Value {
+              return math::ExpOp::create(
+                  nb, nl, arith::SubFOp::create(nb, nl, x, shift));
+            });
+            r = arith::AddFOp::create(b, l, math::LogOp::create(b, l, s),
+                                      shift);
+            break;
+          }
+          }
+          linalg::YieldOp::create(b, l, narrow(b, l, r, element));
+        });
+    Value result = generic.getResult(0);
+    if (!op.getKeepdims()) {
+      // Drop the reduced dims: result dim j is the j-th kept input dim.
+      SmallVector<Value> sizes(resultType.getRank(), zero);
+      Value position = zero;
+      for (int64_t d = 0; d < rank; ++d) {
+        Value kept = arith::XOrIOp::create(
+            rewriter, loc, isReduced[d],
+            arith::ConstantOp::create(rewriter, loc,
+                                      rewriter.getBoolAttr(true)));
+        for (auto [j, size] : llvm::enumerate(sizes)) {
+          Value here = arith::AndIOp::create(
+              rewriter, loc, kept,
+              arith::CmpIOp::create(
+                  rewriter, loc, arith::CmpIPredicate::eq, position,
+                  arith::ConstantIndexOp::create(rewriter, loc, j)));
+          size = arith::SelectOp::create(rewriter, loc, here, inSizes[d], size);
+        }
+        position = arith::AddIOp::create(
+            rewriter, loc, position,
+            arith::SelectOp::create(rewriter, loc, kept, one, zero));
+      }
+      SmallVector<OpFoldResult> folded(sizes.begin(), sizes.end());
+      result = reshapeTensor(rewriter, loc, result, resultType, folded);
+    }
+    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
+    return success();
   }
 };
 
@@ -597,5 +830,5 @@ void mlir::kiln::populateKilnReductionToLinalgPatterns(
   patterns.add<ArgReduceToLinalg<ArgMinOp>>(converter, context, false);
   patterns.add<SoftmaxToLinalg<SoftmaxOp>>(converter, context, false);
   patterns.add<SoftmaxToLinalg<LogSoftmaxOp>>(converter, context, true);
-  patterns.add<DynamicReduceRefused>(converter, context);
+  patterns.add<DynamicReduceToLinalg>(converter, context);
 }

@@ -102,6 +102,23 @@ Value mlir::kiln::reshapeTensor(OpBuilder &b, Location loc, Value input,
   return tensor::ReshapeOp::create(b, loc, resultType, input, shape);
 }
 
+Value mlir::kiln::extractSlice(OpBuilder &b, Location loc, Value source,
+                               ArrayRef<OpFoldResult> offsets,
+                               ArrayRef<OpFoldResult> sizes,
+                               ArrayRef<OpFoldResult> strides) {
+  auto type = cast<RankedTensorType>(source.getType());
+  auto isZero = [](OpFoldResult v) {
+    std::optional<int64_t> c = getConstantIntValue(v);
+    return c && *c == 0;
+  };
+  if (llvm::is_contained(type.getShape(), 0) || llvm::any_of(sizes, isZero)) {
+    // Keep dynamic sizes dynamic, as extract_slice's result would be.
+    return tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+  }
+  return tensor::ExtractSliceOp::create(b, loc, source, offsets, sizes,
+                                        strides);
+}
+
 Value mlir::kiln::broadcastTensor(OpBuilder &b, Location loc, Value input,
                                   RankedTensorType resultType,
                                   ArrayRef<OpFoldResult> sizes,
@@ -283,6 +300,13 @@ struct ConcatToTensor : OpConversionPattern<ConcatOp> {
     SmallVector<OpFoldResult> strides(rank, ia.index(1));
     for (auto [input, s] : llvm::zip_equal(inputs, inSizes)) {
       SmallVector<OpFoldResult> offsets(rank, ia.index(0));
+      // An empty input adds nothing (and no offset into an empty or
+      // exhausted dim passes the verifier).
+      if (llvm::any_of(s, [](OpFoldResult v) {
+            std::optional<int64_t> c = getConstantIntValue(v);
+            return c && *c == 0;
+          }))
+        continue;
       offsets[axis] = offset;
       result = tensor::InsertSliceOp::create(rewriter, loc, input, result,
                                              offsets, s, strides);
@@ -316,10 +340,11 @@ struct SplitToTensor : OpConversionPattern<SplitOp> {
       if (!resultType)
         return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
       SmallVector<OpFoldResult> offsets(rank, ia.index(0));
-      offsets[axis] = ia.index(offset);
+      // An empty piece may sit at the very end, where no offset is in
+      // bounds: any offset does.
+      offsets[axis] = ia.index(size == 0 ? 0 : offset);
       sizes[axis] = ia.index(size);
-      Value slice = tensor::ExtractSliceOp::create(rewriter, loc, input,
-                                                   offsets, sizes, strides);
+      Value slice = extractSlice(rewriter, loc, input, offsets, sizes, strides);
       results.push_back(castTo(rewriter, loc, slice, resultType));
       offset += size;
     }
@@ -465,8 +490,7 @@ struct SliceToTensor : OpConversionPattern<SliceOp> {
       if (step < 0)
         reversed.push_back(axis);
     }
-    Value result = tensor::ExtractSliceOp::create(rewriter, loc, input, offsets,
-                                                  sizes, strides);
+    Value result = extractSlice(rewriter, loc, input, offsets, sizes, strides);
     if (!reversed.empty())
       result = reverseAxes(rewriter, loc, result, reversed);
     rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));

@@ -35,6 +35,10 @@ def main() -> int:
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--write-xfail", action="store_true")
     parser.add_argument("-j", "--jobs", type=int, default=None)
+    parser.add_argument("--e2e", action="store_true",
+                        help="also compile each case with kilnc, run it with "
+                        "kiln-run and compare with its expected outputs")
+    parser.add_argument("--write-e2e-xfail", action="store_true")
     args = parser.parse_args()
 
     build = (args.build_dir or node_tests.build_dir()).resolve()
@@ -78,9 +82,42 @@ def main() -> int:
         print(f"CRASHES ({len(stats['crashes'])}): "
               + " ".join(stats["crashes"]))
 
+    e2e = None
+    if args.e2e or args.write_e2e_xfail:
+        start = time.monotonic()
+        default = [n for n in names if report.in_default_domain(n)]
+        e2e = node_tests.run_e2e(build, manifest, default, args.jobs)
+        stages = collections.Counter(r.stage for r in e2e.values())
+        passed = stages.pop("pass", 0)
+        if args.failures:
+            for n in sorted(e2e):
+                if not e2e[n].passed:
+                    print(f"{n}: [{e2e[n].stage}] {e2e[n].message}")
+        print(f"end to end: {passed} of {len(default)} cases compile, run "
+              f"and match ({100.0 * passed / max(1, len(default)):.1f}%); "
+              "failing at " + ", ".join(f"{k}: {v}" for k, v in
+                                        sorted(stages.items())) +
+              f"; {time.monotonic() - start:.1f} s")
+        crashed = [n for n, r in e2e.items() if r.crashed]
+        if crashed:
+            print(f"E2E CRASHES ({len(crashed)}): " + " ".join(crashed))
+        if args.write_e2e_xfail and not args.filter:
+            lines = ["# ONNX node-test cases that do not yet compile, run and",
+                     "# match end to end, with the stage and first error.",
+                     "# Regenerate with run_node_tests.py --write-e2e-xfail.",
+                     ""]
+            for n in sorted(e2e):
+                if not e2e[n].passed:
+                    reason = e2e[n].message.replace("\n", " ")[:150]
+                    lines.append(f"{n}  # [{e2e[n].stage}] {reason}")
+            tmp = node_tests.E2E_XFAIL_FILE.with_suffix(".tmp")
+            tmp.write_text("\n".join(lines) + "\n")
+            os.replace(tmp, node_tests.E2E_XFAIL_FILE)
+            print(f"wrote {node_tests.E2E_XFAIL_FILE}")
+
     if args.write_docs:
         doc = node_tests.REPO_ROOT / "docs" / "onnx-support.md"
-        node_tests.write_support_doc(report, doc)
+        node_tests.write_support_doc(report, doc, e2e)
         print(f"wrote {doc}")
     if args.write_xfail:
         lines = ["# ONNX node-test cases that Kiln does not import yet, with",

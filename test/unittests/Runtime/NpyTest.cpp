@@ -279,6 +279,9 @@ TEST_F(NpyTest, RejectsMalformedNpy) {
        "unsupported dtype '<c8'"},
       {header("{'descr': '|O', 'fortran_order': False, 'shape': ()}"),
        "unsupported dtype '|O'"},
+      {header("{'descr': [('x', '<f4')], 'fortran_order': False, "
+              "'shape': ()}"),
+       "structured dtypes are not supported"},
       {header("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}"),
        "truncated: shape [2] of <f4 needs 8 bytes of data, the file has 0"},
       {header("{'descr': '<f4', 'fortran_order': False, 'shape': ('a',)}"),

@@ -9,12 +9,15 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/runtime/kiln_run_main.h"
 #include "kiln/runtime/kiln_runtime.h"
 #include "kiln/runtime/kiln_runtime.hpp"
+#include "kiln/runtime/npy.h"
 
 #include "gtest/gtest.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <string>
@@ -227,6 +230,56 @@ TEST(RuntimeModule, BindsLinkedSymbols) {
   kiln_module *raw = nullptr;
   EXPECT_EQ(kiln_module_from_symbols(&version, nullptr, +entry, &raw, nullptr),
             KILN_STATUS_INVALID_ARGUMENT);
+}
+
+TEST(RuntimeModule, RunMainRunsABoundModule) {
+  // What an executable built by kilnc does: bind its linked symbols and hand
+  // the module to kiln_run_main.
+  static const uint32_t version = 1;
+  static const char signature[] = "input x i64 1 -1\noutput y i64 1 -1\n";
+  static auto twice = [](void **args) {
+    auto *x = static_cast<int64_t *>(args[1]);
+    int64_t n = x[3];
+    const auto *in = reinterpret_cast<const int64_t *>(x[1]);
+    auto *out = static_cast<int64_t *>(malloc(sizeof(int64_t) * (n + 1)));
+    for (int64_t i = 0; i < n; ++i)
+      out[i] = 2 * in[i];
+    auto *y = static_cast<int64_t *>(args[0]);
+    y[0] = y[1] = reinterpret_cast<int64_t>(out);
+    y[2] = 0;
+    y[3] = n;
+    y[4] = 1;
+  };
+  char pattern[] = "/tmp/kiln-run-main-test.XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  std::string dir = pattern, in = dir + "/in.npz", out = dir + "/out.npz";
+  kiln::Tensor x(KILN_DTYPE_I64, {3});
+  for (int i = 0; i < 3; ++i)
+    x.data<int64_t>()[i] = i + 1;
+  kiln::writeNpz(in, {{"x", &x}});
+
+  auto runMain = [&](std::vector<std::string> args) {
+    kiln_module *module = nullptr;
+    EXPECT_EQ(
+        kiln_module_from_symbols(&version, signature, +twice, &module, nullptr),
+        KILN_STATUS_OK);
+    std::vector<char *> argv;
+    for (std::string &arg : args)
+      argv.push_back(&arg[0]);
+    return kiln_run_main(argv.size(), argv.data(), module);
+  };
+  ASSERT_EQ(runMain({"model", "--inputs", in, "--outputs", out}), 0);
+  std::vector<kiln::NamedTensor> outputs = kiln::readNpz(out);
+  ASSERT_EQ(outputs.size(), 1u);
+  EXPECT_EQ(outputs[0].name, "y");
+  ASSERT_EQ(outputs[0].tensor.dims(), std::vector<int64_t>{3});
+  EXPECT_EQ(outputs[0].tensor.data<int64_t>()[2], 6);
+  // A bound module leaves no room for a MODULE.so argument.
+  EXPECT_EQ(runMain({"model", "other.so", "--inputs", in}), 1);
+
+  unlink(in.c_str());
+  unlink(out.c_str());
+  rmdir(dir.c_str());
 }
 
 TEST(RuntimeModule, RejectsBadModules) {

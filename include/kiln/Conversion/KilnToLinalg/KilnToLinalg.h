@@ -64,6 +64,12 @@ void populateKilnShapeToLinalgPatterns(const TypeConverter &converter,
 void populateKilnDynamicShapeToLinalgPatterns(const TypeConverter &converter,
                                               RewritePatternSet &patterns);
 
+/// The ops of KilnIndexingOps.td (resize, gather/scatter by index, trilu,
+/// scans, top-k, compress, one-hot, tile, reverse_sequence), as
+/// `linalg.generic` and `scf.for` nests over tensors.
+void populateKilnIndexingToLinalgPatterns(const TypeConverter &converter,
+                                          RewritePatternSet &patterns);
+
 /// `kiln.constant`, as `arith.constant`.
 void populateKilnConstantToArithPatterns(const TypeConverter &converter,
                                          RewritePatternSet &patterns);
