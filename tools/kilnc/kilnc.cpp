@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   kilnc MODEL.onnx [-o OUT] [--emit=lib|obj|asm|llvm|mlir]
+//   kilnc MODEL.onnx [-o OUT] [--emit=lib|exe|obj|asm|llvm|mlir]
 //         [--stop-after=STAGE] [--cpu=native|NAME] [-O0..-O3]
 //   kilnc --list-onnx-ops
 //
@@ -205,10 +205,10 @@ int main(int argc, char **argv) {
                 "llvm)");
   if (stopAfter.getNumOccurrences() && emit != Emit::MLIR)
     return fail("--stop-after needs --emit=mlir");
-  if (emit == Emit::Static || emit == Emit::Exe || emit == Emit::PTX)
+  if (emit == Emit::Static || emit == Emit::PTX)
     return fail("--emit=" + emitName(emit) +
                 " is not available in this build of Kiln yet; use "
-                "--emit=lib, obj, asm, llvm or mlir");
+                "--emit=lib, exe, obj, asm, llvm or mlir");
   if (optLevel > 3)
     return fail("-O" + Twine(optLevel.getValue()) + " is not a level (0-3)");
   kiln::CPUTargetOptions target;
@@ -297,9 +297,23 @@ int main(int argc, char **argv) {
       return kiln::emitMachineCode(**llvmModule, target, assembly, os);
     });
   }
-  case Emit::Lib: {
-    std::string path =
-        outputFile.empty() ? defaultOutput("so") : outputFile.getValue();
+  case Emit::Lib:
+  case Emit::Exe: {
+    bool executable = emit == Emit::Exe;
+    std::string path = outputFile.empty()
+                           ? defaultOutput(executable ? "" : "so")
+                           : outputFile.getValue();
+    if (path == inputFile)
+      path += ".out";
+    // The runtime archive sits in the lib folder beside kilnc's bin.
+    std::string self = sys::fs::getMainExecutable(
+        argv[0], reinterpret_cast<void *>(&emitName));
+    SmallString<256> runtime(
+        sys::path::parent_path(sys::path::parent_path(self)));
+    sys::path::append(runtime, "lib", "libKilnRuntime.a");
+    if (executable)
+      if (Error e = kiln::addExecutableMain(**llvmModule, "main"))
+        return fail(std::move(e));
     TimingScope codegenTiming = timing.nest("machine code and linking");
     return writeBinary(path, [&](StringRef temporary) -> Error {
       SmallString<256> object;
@@ -316,7 +330,8 @@ int main(int argc, char **argv) {
         if (Error e = kiln::emitMachineCode(**llvmModule, target, false, os))
           return e;
       }
-      return kiln::linkSharedLibrary(object, temporary);
+      return executable ? kiln::linkExecutable(object, runtime, temporary)
+                        : kiln::linkSharedLibrary(object, temporary);
     });
   }
   default:

@@ -385,6 +385,109 @@ struct DynamicSplitToTensor : OpConversionPattern<DynamicSplitOp> {
   }
 };
 
+/// `kiln.dynamic_slice`: for every input dim, the start, step and size are
+/// computed at run time (the default for a dim no axis names is the whole
+/// dim, step 1), with ONNX's clamping; then one `linalg.generic` over the
+/// result reads `input[start + i * step]`.
+struct DynamicSliceToLinalg : OpConversionPattern<DynamicSliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(DynamicSliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
+    Value input = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    FailureOr<int64_t> count = shapeLength(adaptor.getStarts());
+    if (!resultType || failed(count))
+      return rewriter.notifyMatchFailure(op, "needs bounds of static length");
+    int64_t rank = inputType.getRank();
+    auto unsignedOf = [&](Value v) { return isUnsignedInt(v.getType()); };
+    auto c = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(rewriter, loc, v);
+    };
+    auto select = [&](Value cond, Value a, Value b) -> Value {
+      return arith::SelectOp::create(rewriter, loc, cond, a, b);
+    };
+    auto cmp = [&](arith::CmpIPredicate p, Value a, Value b) -> Value {
+      return arith::CmpIOp::create(rewriter, loc, p, a, b);
+    };
+    auto add = [&](Value a, Value b) -> Value {
+      return arith::AddIOp::create(rewriter, loc, a, b);
+    };
+    auto sub = [&](Value a, Value b) -> Value {
+      return arith::SubIOp::create(rewriter, loc, a, b);
+    };
+    auto clamp = [&](Value v, Value lo, Value hi) -> Value {
+      return arith::MinSIOp::create(
+          rewriter, loc, arith::MaxSIOp::create(rewriter, loc, v, lo), hi);
+    };
+    using P = arith::CmpIPredicate;
+
+    SmallVector<Value> starts, steps, sizes;
+    for (int64_t d = 0; d < rank; ++d) {
+      Value dim = tensor::DimOp::create(rewriter, loc, input, d);
+      Value start = c(0), step = c(1), size = dim;
+      for (int64_t j = 0; j < *count; ++j) {
+        Value axis = shapeEntry(rewriter, loc, adaptor.getAxes(), j,
+                                unsignedOf(op.getAxes()));
+        axis = select(cmp(P::slt, axis, c(0)), add(axis, c(rank)), axis);
+        Value here = cmp(P::eq, axis, c(d));
+        Value s = shapeEntry(rewriter, loc, adaptor.getStarts(), j,
+                             unsignedOf(op.getStarts()));
+        Value e = shapeEntry(rewriter, loc, adaptor.getEnds(), j,
+                             unsignedOf(op.getEnds()));
+        Value st = shapeEntry(rewriter, loc, adaptor.getSteps(), j,
+                              unsignedOf(op.getSteps()));
+        // ONNX's ends are often INT64_MAX / INT64_MIN; index is 64-bit.
+        s = select(cmp(P::slt, s, c(0)), add(s, dim), s);
+        e = select(cmp(P::slt, e, c(0)), add(e, dim), e);
+        Value forward = cmp(P::sgt, st, c(0));
+        Value dimMinusOne = sub(dim, c(1));
+        Value sClamped =
+            select(forward, clamp(s, c(0), dim), clamp(s, c(0), dimMinusOne));
+        Value eClamped =
+            select(forward, clamp(e, c(0), dim), clamp(e, c(-1), dimMinusOne));
+        // ceil((e - s) / st) for st > 0, ceil((s - e) / -st) otherwise.
+        Value span =
+            select(forward, sub(eClamped, sClamped), sub(sClamped, eClamped));
+        Value stride = select(forward, st, sub(c(0), st));
+        Value n = arith::CeilDivSIOp::create(rewriter, loc, span, stride);
+        n = arith::MaxSIOp::create(rewriter, loc, n, c(0));
+        start = select(here, sClamped, start);
+        step = select(here, st, step);
+        size = select(here, n, size);
+      }
+      starts.push_back(start);
+      steps.push_back(step);
+      sizes.push_back(size);
+    }
+    SmallVector<Value> dynamic;
+    for (int64_t d = 0; d < rank; ++d)
+      if (resultType.isDynamicDim(d))
+        dynamic.push_back(sizes[d]);
+    Value init = emptyTensor(rewriter, loc, resultType, dynamic);
+    SmallVector<AffineMap> maps{rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{resultType}, ValueRange{}, ValueRange{init},
+        maps, iterators, [&](OpBuilder &b, Location l, ValueRange) {
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < rank; ++d) {
+            Value i = linalg::IndexOp::create(b, l, d);
+            at.push_back(arith::AddIOp::create(
+                b, l, starts[d], arith::MulIOp::create(b, l, i, steps[d])));
+          }
+          Value v = tensor::ExtractOp::create(b, l, input, at);
+          linalg::YieldOp::create(b, l, v);
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
 /// Refuses an op that is not lowered yet, saying why.
 template <typename OpTy> struct Refused : OpConversionPattern<OpTy> {
   Refused(const TypeConverter &converter, MLIRContext *context,
@@ -407,11 +510,10 @@ void mlir::kiln::populateKilnDynamicShapeToLinalgPatterns(
   MLIRContext *context = patterns.getContext();
   patterns.add<ShapeOfToTensor, SizeOfToTensor, RangeToLinalg,
                ConstantOfShapeToLinalg, DynamicReshapeToTensor,
-               DynamicBroadcastToLinalg, DynamicSplitToTensor>(converter,
-                                                               context);
+               DynamicBroadcastToLinalg, DynamicSplitToTensor,
+               DynamicSliceToLinalg>(converter, context);
   StringRef notYet = "not lowered yet: its run-time shape operand decides "
                      "which dims change";
-  patterns.add<Refused<DynamicSliceOp>>(converter, context, notYet);
   patterns.add<Refused<DynamicSqueezeOp>>(converter, context, notYet);
   patterns.add<Refused<DynamicUnsqueezeOp>>(converter, context, notYet);
   patterns.add<Refused<DynamicPadOp>>(converter, context, notYet);

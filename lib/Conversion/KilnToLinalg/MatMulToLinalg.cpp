@@ -117,7 +117,16 @@ struct MatMulToLinalg : OpConversionPattern<MatMulOp> {
                                  .getResult(0));
       return success();
     }
-    if (lr > 2 && rr == 2) {
+    // Expanding one dim back into several dynamic ones trips an upstream
+    // bug in expand-strided-metadata, so such groups take the general path.
+    auto foldable = [&](int64_t count) {
+      int64_t dynamic = 0;
+      for (int64_t i = 0; i < count; ++i)
+        dynamic += type.isDynamicDim(i);
+      return dynamic <= 1;
+    };
+
+    if (lr > 2 && rr == 2 && foldable(lr - 1)) {
       // (B..., M, K) x (K, N): the batch dims become rows.
       Value a = collapseLeading(rewriter, loc, lhs, lr - 1);
       Value acc = collapseLeading(rewriter, loc, init, lr - 1);
@@ -129,7 +138,7 @@ struct MatMulToLinalg : OpConversionPattern<MatMulOp> {
           op, expandLeading(rewriter, loc, product, type, lr - 1, sizes));
       return success();
     }
-    if (lr > 2 && lr == rr && sameBatch()) {
+    if (lr > 2 && lr == rr && sameBatch() && foldable(lr - 2)) {
       // Equal batch dims: collapsed into one for linalg.batch_matmul.
       Value a = collapseLeading(rewriter, loc, lhs, lr - 2);
       Value x = collapseLeading(rewriter, loc, rhs, rr - 2);

@@ -67,7 +67,8 @@ Value mlir::kiln::reshapeTensor(OpBuilder &b, Location loc, Value input,
                                 RankedTensorType resultType,
                                 ArrayRef<OpFoldResult> sizes) {
   auto inputType = cast<RankedTensorType>(input.getType());
-  if (inputType == resultType)
+  // Equal types are the same shape only when no dim is dynamic.
+  if (inputType == resultType && inputType.hasStaticShape())
     return input;
   ArrayRef<int64_t> in = inputType.getShape(), out = resultType.getShape();
   if (in.size() > out.size()) {

@@ -122,6 +122,44 @@ static llvm::Error addABISymbols(llvm::Module &module, StringRef name,
   return llvm::Error::success();
 }
 
+llvm::Error mlir::kiln::addExecutableMain(llvm::Module &module,
+                                          StringRef name) {
+  llvm::LLVMContext &context = module.getContext();
+  llvm::GlobalVariable *version = module.getGlobalVariable("kiln_abi_version");
+  llvm::GlobalVariable *signature =
+      module.getGlobalVariable(("kiln_signature_" + name).str());
+  llvm::Function *entry = module.getFunction(("kiln_entry_" + name).str());
+  if (!version || !signature || !entry)
+    return llvm::createStringError("the module lacks the ABI symbols of '%s'",
+                                   name.str().c_str());
+  llvm::IRBuilder<> b(context);
+  auto *i32 = b.getInt32Ty();
+  auto *ptr = b.getPtrTy();
+  llvm::FunctionCallee bind = module.getOrInsertFunction(
+      "kiln_module_from_symbols",
+      llvm::FunctionType::get(i32, {ptr, ptr, ptr, ptr, ptr}, false));
+  llvm::FunctionCallee runMain = module.getOrInsertFunction(
+      "kiln_run_main", llvm::FunctionType::get(i32, {i32, ptr, ptr}, false));
+  // The model's own function is often called `main` too; it is internal,
+  // so it can give the name up.
+  if (llvm::Function *existing = module.getFunction("main"))
+    existing->setName("kiln_model_main");
+  auto *mainType = llvm::FunctionType::get(i32, {i32, ptr}, false);
+  auto *main = llvm::Function::Create(
+      mainType, llvm::GlobalValue::ExternalLinkage, "main", module);
+  b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", main));
+  llvm::Value *slot = b.CreateAlloca(ptr);
+  b.CreateStore(llvm::ConstantPointerNull::get(ptr), slot);
+  // The runtime rejects a module it cannot bind with a message of its own
+  // through kiln_run_main, which reports a null module as an error.
+  b.CreateCall(bind, {version, signature, entry, slot,
+                      llvm::ConstantPointerNull::get(ptr)});
+  llvm::Value *status = b.CreateCall(
+      runMain, {main->getArg(0), main->getArg(1), b.CreateLoad(ptr, slot)});
+  b.CreateRet(status);
+  return llvm::Error::success();
+}
+
 llvm::Expected<std::unique_ptr<llvm::Module>>
 mlir::kiln::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
                               StringRef name, StringRef signature,

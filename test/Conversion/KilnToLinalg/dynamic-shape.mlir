@@ -127,8 +127,14 @@ func.func @dynamic_split(%x: tensor<2x6xf32>, %s: tensor<2xi64>) -> (tensor<2x?x
 
 // -----
 
-// Slicing with run-time bounds is not lowered yet.
-// ERR: failed to legalize operation 'kiln.dynamic_slice'
+// Slicing with run-time bounds: each dim's start, step and size are computed
+// from the bounds (clamped as ONNX says), then one generic reads the input.
+// CHECK-LABEL: func.func @dynamic_slice
+// CHECK: arith.ceildivsi
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}, %{{.*}}) : tensor<?x?xf32>
+// CHECK: linalg.generic {{.*}} outs(%[[E]] : tensor<?x?xf32>)
+// CHECK: linalg.index 0
+// CHECK: tensor.extract %arg0
 func.func @dynamic_slice(%x: tensor<20x10xf32>, %s: tensor<2xi64>, %e: tensor<2xi64>, %a: tensor<2xi64>, %p: tensor<2xi64>) -> tensor<?x?xf32> {
   %0 = kiln.dynamic_slice %x, %s, %e, %a, %p : (tensor<20x10xf32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>) -> tensor<?x?xf32>
   return %0 : tensor<?x?xf32>
@@ -141,4 +147,16 @@ func.func @dynamic_slice(%x: tensor<20x10xf32>, %s: tensor<2xi64>, %e: tensor<2x
 func.func @dynamic_pad(%x: tensor<3x4xf32>, %p: tensor<4xi64>, %v: tensor<f32>) -> tensor<?x?xf32> {
   %0 = kiln.dynamic_pad constant %x, %p, %v : (tensor<3x4xf32>, tensor<4xi64>, tensor<f32>) -> tensor<?x?xf32>
   return %0 : tensor<?x?xf32>
+}
+
+// -----
+
+// A run-time reshape between equal types with dynamic dims still reshapes:
+// the types say nothing about the sizes.
+// CHECK-LABEL: func.func @same_dynamic_type
+// CHECK: %[[R:.*]] = tensor.reshape %arg0(%{{.*}}) : (tensor<?x?x?xf32>, tensor<3xindex>) -> tensor<?x?x?xf32>
+// CHECK: return %[[R]]
+func.func @same_dynamic_type(%x: tensor<?x?x?xf32>, %s: tensor<3xi64>) -> tensor<?x?x?xf32> {
+  %0 = kiln.dynamic_reshape %x, %s {allowzero = false} : (tensor<?x?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  return %0 : tensor<?x?x?xf32>
 }

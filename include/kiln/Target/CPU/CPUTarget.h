@@ -51,6 +51,12 @@ translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
                   llvm::StringRef name, llvm::StringRef signature,
                   const CPUTargetOptions &options);
 
+/// Adds `int main(int argc, char **argv)` to `module` (which holds the ABI
+/// symbols of the function `name`): it binds the linked-in model with the
+/// runtime's `kiln_module_from_symbols` and runs `kiln_run_main`, so the
+/// executable takes kiln-run's options.
+llvm::Error addExecutableMain(llvm::Module &module, llvm::StringRef name);
+
 /// Writes `module` as an object file or as assembly.
 llvm::Error emitMachineCode(llvm::Module &module,
                             const CPUTargetOptions &options, bool assembly,
@@ -59,6 +65,12 @@ llvm::Error emitMachineCode(llvm::Module &module,
 /// Links the object file `object` into the shared library `output` with
 /// lld, against libm and libc.
 llvm::Error linkSharedLibrary(llvm::StringRef object, llvm::StringRef output);
+
+/// Links the object file `object` (with a `main`) into the executable
+/// `output`: the Kiln runtime archive `runtime` and zlib statically, libc,
+/// libm and libstdc++ dynamically, with lld through clang's driver.
+llvm::Error linkExecutable(llvm::StringRef object, llvm::StringRef runtime,
+                           llvm::StringRef output);
 
 } // namespace kiln
 } // namespace mlir
