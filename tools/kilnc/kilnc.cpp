@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   kilnc MODEL.onnx [-o OUT] [--emit=lib|exe|obj|asm|llvm|mlir]
+//   kilnc MODEL.onnx [-o OUT] [--emit=lib|exe|static|obj|asm|llvm|mlir]
 //         [--stop-after=STAGE] [--cpu=native|NAME] [-O0..-O3]
 //   kilnc --list-onnx-ops
 //
@@ -205,10 +205,10 @@ int main(int argc, char **argv) {
                 "llvm)");
   if (stopAfter.getNumOccurrences() && emit != Emit::MLIR)
     return fail("--stop-after needs --emit=mlir");
-  if (emit == Emit::Static || emit == Emit::PTX)
+  if (emit == Emit::PTX)
     return fail("--emit=" + emitName(emit) +
                 " is not available in this build of Kiln yet; use "
-                "--emit=lib, exe, obj, asm, llvm or mlir");
+                "--emit=lib, static, exe, obj, asm, llvm or mlir");
   if (optLevel > 3)
     return fail("-O" + Twine(optLevel.getValue()) + " is not a level (0-3)");
   kiln::CPUTargetOptions target;
@@ -296,6 +296,35 @@ int main(int argc, char **argv) {
                                  temporary.str().c_str());
       return kiln::emitMachineCode(**llvmModule, target, assembly, os);
     });
+  }
+  case Emit::Static: {
+    std::string path =
+        outputFile.empty() ? defaultOutput("a") : outputFile.getValue();
+    SmallString<256> header(path);
+    sys::path::replace_extension(header, "h");
+    TimingScope codegenTiming = timing.nest("machine code");
+    if (int status = writeBinary(path, [&](StringRef temporary) -> Error {
+          SmallString<256> object;
+          if (std::error_code ec =
+                  sys::fs::createTemporaryFile("kiln-model", "o", object))
+            return createStringError(ec,
+                                     "cannot create a temporary object file");
+          auto cleanup = make_scope_exit([&] { sys::fs::remove(object); });
+          {
+            std::error_code ec;
+            raw_fd_ostream os(object, ec, sys::fs::OF_None);
+            if (ec)
+              return createStringError(ec, "cannot open '%s'",
+                                       object.str().str().c_str());
+            if (Error e =
+                    kiln::emitMachineCode(**llvmModule, target, false, os))
+              return e;
+          }
+          return kiln::archiveObject(object, temporary);
+        }))
+      return status;
+    std::string text = kiln::staticLibraryHeader("main", *signature);
+    return writeOutput(header, [&](raw_ostream &os) { os << text; });
   }
   case Emit::Lib:
   case Emit::Exe: {

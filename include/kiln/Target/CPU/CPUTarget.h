@@ -66,6 +66,15 @@ llvm::Error emitMachineCode(llvm::Module &module,
 /// lld, against libm and libc.
 llvm::Error linkSharedLibrary(llvm::StringRef object, llvm::StringRef output);
 
+/// Archives the object file `object` as the static library `output`, with
+/// llvm-ar.
+llvm::Error archiveObject(llvm::StringRef object, llvm::StringRef output);
+
+/// The C header of a static model: the ABI's declarations for the function
+/// `name`, with `signature` in a comment.
+std::string staticLibraryHeader(llvm::StringRef name,
+                                llvm::StringRef signature);
+
 /// Links the object file `object` (with a `main`) into the executable
 /// `output`: the Kiln runtime archive `runtime` and zlib statically, libc,
 /// libm and libstdc++ dynamically, with lld through clang's driver.
