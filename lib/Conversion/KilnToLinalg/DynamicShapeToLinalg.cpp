@@ -49,16 +49,13 @@ FailureOr<int64_t> shapeLength(Value shape) {
 }
 
 /// `kiln.shape`: the dims `[start, end)` as an i64 tensor.
-struct ShapeOfToTensor : OpConversionPattern<ShapeOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ShapeOfToTensor : OneResultPattern<ShapeOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(ShapeOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(ShapeOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Value input = adaptor.getInput();
     auto inputType = cast<RankedTensorType>(input.getType());
     ArrayRef<int64_t> staticDims =
@@ -77,8 +74,7 @@ struct ShapeOfToTensor : OpConversionPattern<ShapeOp> {
             tensor::DimOp::create(rewriter, loc, input, d)));
       result = tensor::FromElementsOp::create(rewriter, loc, type, dims);
     }
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    return result;
   }
 };
 
@@ -95,9 +91,7 @@ struct SizeOfToTensor : OpConversionPattern<SizeOp> {
       return rewriter.notifyMatchFailure(op, "result is not a 0-D tensor");
     Value input = adaptor.getInput();
     IndexArith ia{rewriter, loc};
-    OpFoldResult count = ia.index(1);
-    for (OpFoldResult size : dimSizes(rewriter, loc, input))
-      count = ia.mul(count, size);
+    OpFoldResult count = numElements(rewriter, loc, input);
     Value n = arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(),
                                          ia.value(count));
     rewriter.replaceOpWithNewOp<tensor::FromElementsOp>(op, resultType,
@@ -264,9 +258,7 @@ struct DynamicReshapeToTensor : OpConversionPattern<DynamicReshapeOp> {
       entries.push_back(v);
       isInferred.push_back(inferred);
     }
-    OpFoldResult total = ia.index(1);
-    for (OpFoldResult size : dimSizes(rewriter, loc, input))
-      total = ia.mul(total, size);
+    OpFoldResult total = numElements(rewriter, loc, input);
     // A -1 next to a zero size is ill-formed; divide by 1 rather than 0.
     Value rest = arith::DivSIOp::create(
         rewriter, loc, ia.value(total),

@@ -101,21 +101,17 @@ static Value combine(OpBuilder &b, Location loc, ScatterReduction reduction,
   return nullptr;
 }
 
-/// `linalg.index` of every loop of the enclosing `linalg.generic`.
-static SmallVector<Value> loopIndices(OpBuilder &b, Location loc,
-                                      int64_t rank) {
+SmallVector<Value> mlir::kiln::loopIndices(OpBuilder &b, Location loc,
+                                           int64_t rank) {
   SmallVector<Value> ivs;
   for (int64_t d = 0; d < rank; ++d)
     ivs.push_back(linalg::IndexOp::create(b, loc, d));
   return ivs;
 }
 
-/// A `linalg.generic` over a fresh tensor of `sizes`, whose body computes
-/// each element from the loop indices.
-static Value
-generateTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
-               Type elementType,
-               function_ref<Value(OpBuilder &, Location, ValueRange)> element) {
+Value mlir::kiln::generateTensor(
+    OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, Type elementType,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> element) {
   int64_t rank = sizes.size();
   Value init = emptyTensorOfSizes(b, loc, sizes, elementType);
   SmallVector<utils::IteratorType> iterators(rank,
@@ -153,6 +149,47 @@ loopNest(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
   return nest.results;
 }
 
+/// The position in the data that element `ivs` of the indices of a
+/// gather/scatter along `axis` names: `ivs` with the index read there,
+/// wrapped into `axisSize`, on the axis.
+static SmallVector<Value> elementPosition(OpBuilder &b, Location loc,
+                                          Value indices, ValueRange ivs,
+                                          int64_t axis, Value axisSize,
+                                          bool unsignedIndices) {
+  Value i = tensor::ExtractOp::create(b, loc, indices, ivs);
+  SmallVector<Value> at(ivs);
+  at[axis] = wrapIndex(b, loc, indexOf(b, loc, i, unsignedIndices), axisSize);
+  return at;
+}
+
+/// Appends to `at` the index tuple of a gather/scatter ND that `indices`
+/// (of rank `q`, last dim `dims.size()`) holds at the leading `q - 1` of
+/// `ivs`, each wrapped into the matching size of `dims`.
+static void appendIndexTuple(OpBuilder &b, Location loc, Value indices,
+                             ValueRange ivs, int64_t q, ArrayRef<Value> dims,
+                             bool unsignedIndices, SmallVector<Value> &at) {
+  SmallVector<Value> tuple(ivs.begin(), ivs.begin() + (q - 1));
+  tuple.push_back(nullptr);
+  for (auto [j, dim] : llvm::enumerate(dims)) {
+    tuple.back() = arith::ConstantIndexOp::create(b, loc, j);
+    Value i = tensor::ExtractOp::create(b, loc, indices, tuple);
+    at.push_back(wrapIndex(b, loc, indexOf(b, loc, i, unsignedIndices), dim));
+  }
+}
+
+/// Applies the update at `ivs` of `updates` to `dest` at `at` by
+/// `reduction`; the new destination.
+static SmallVector<Value> scatterUpdate(OpBuilder &b, Location loc,
+                                        ScatterReduction reduction,
+                                        Value updates, ValueRange ivs,
+                                        Value dest, ArrayRef<Value> at,
+                                        bool isUnsigned) {
+  Value update = tensor::ExtractOp::create(b, loc, updates, ivs);
+  Value old = tensor::ExtractOp::create(b, loc, dest, at);
+  Value v = combine(b, loc, reduction, old, update, isUnsigned);
+  return SmallVector<Value>{tensor::InsertOp::create(b, loc, v, dest, at)};
+}
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -160,16 +197,13 @@ namespace {
 //===----------------------------------------------------------------------===//
 
 /// `kiln.gather_elements`: a `linalg.generic` over the indices' shape.
-struct GatherElementsToLinalg : OpConversionPattern<GatherElementsOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct GatherElementsToLinalg : OneResultPattern<GatherElementsOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(GatherElementsOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(GatherElementsOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Value data = adaptor.getData(), indices = adaptor.getIndices();
     bool unsignedIndices = isUnsignedInt(op.getIndices().getType());
     int64_t axis = op.getAxis();
@@ -179,29 +213,23 @@ struct GatherElementsToLinalg : OpConversionPattern<GatherElementsOp> {
         rewriter, loc, dimSizes(rewriter, loc, indices),
         resultType.getElementType(),
         [&](OpBuilder &b, Location l, ValueRange ivs) {
-          Value i = tensor::ExtractOp::create(b, l, indices, ivs);
-          SmallVector<Value> at(ivs);
-          at[axis] =
-              wrapIndex(b, l, indexOf(b, l, i, unsignedIndices), axisSize);
+          SmallVector<Value> at = elementPosition(b, l, indices, ivs, axis,
+                                                  axisSize, unsignedIndices);
           return tensor::ExtractOp::create(b, l, data, at).getResult();
         });
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    return result;
   }
 };
 
 /// `kiln.gather_nd`: a `linalg.generic` over the result reading the index
 /// tuple and then the data.
-struct GatherNDToLinalg : OpConversionPattern<GatherNDOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct GatherNDToLinalg : OneResultPattern<GatherNDOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(GatherNDOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(GatherNDOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Value data = adaptor.getData(), indices = adaptor.getIndices();
     auto indexType = cast<RankedTensorType>(indices.getType());
     int64_t q = indexType.getRank();
@@ -220,21 +248,15 @@ struct GatherNDToLinalg : OpConversionPattern<GatherNDOp> {
         rewriter, loc, sizes, resultType.getElementType(),
         [&](OpBuilder &b, Location l, ValueRange ivs) {
           SmallVector<Value> at(ivs.begin(), ivs.begin() + batch);
-          SmallVector<Value> tuple(ivs.begin(), ivs.begin() + (q - 1));
-          tuple.push_back(nullptr);
-          for (int64_t j = 0; j < k; ++j) {
-            tuple.back() = arith::ConstantIndexOp::create(b, l, j);
-            Value i = tensor::ExtractOp::create(b, l, indices, tuple);
-            at.push_back(wrapIndex(b, l, indexOf(b, l, i, unsignedIndices),
-                                   dataDims[batch + j]));
-          }
+          appendIndexTuple(b, l, indices, ivs, q,
+                           ArrayRef<Value>(dataDims).slice(batch, k),
+                           unsignedIndices, at);
           at.append(ivs.begin() + (q - 1), ivs.end());
           assert(static_cast<int64_t>(at.size()) == dataRank);
           (void)dataRank;
           return tensor::ExtractOp::create(b, l, data, at).getResult();
         });
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    return result;
   }
 };
 
@@ -244,16 +266,13 @@ struct GatherNDToLinalg : OpConversionPattern<GatherNDOp> {
 
 /// `kiln.scatter_elements`: the data, then an `scf.for` nest over the
 /// updates applying each in order.
-struct ScatterElementsToLinalg : OpConversionPattern<ScatterElementsOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ScatterElementsToLinalg : OneResultPattern<ScatterElementsOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(ScatterElementsOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(ScatterElementsOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     ScatterReduction reduction = op.getReduction();
     Type elementType = resultType.getElementType();
     bool isUnsigned = isUnsignedInt(op.getType());
@@ -268,33 +287,24 @@ struct ScatterElementsToLinalg : OpConversionPattern<ScatterElementsOp> {
     ValueRange results = loopNest(
         rewriter, loc, dimSizes(rewriter, loc, indices), ValueRange{data},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
-          Value i = tensor::ExtractOp::create(b, l, indices, ivs);
-          SmallVector<Value> at(ivs);
-          at[axis] =
-              wrapIndex(b, l, indexOf(b, l, i, unsignedIndices), axisSize);
-          Value update = tensor::ExtractOp::create(b, l, updates, ivs);
-          Value old = tensor::ExtractOp::create(b, l, args[0], at);
-          Value v = combine(b, l, reduction, old, update, isUnsigned);
-          return SmallVector<Value>{
-              tensor::InsertOp::create(b, l, v, args[0], at)};
+          SmallVector<Value> at = elementPosition(b, l, indices, ivs, axis,
+                                                  axisSize, unsignedIndices);
+          return scatterUpdate(b, l, reduction, updates, ivs, args[0], at,
+                               isUnsigned);
         });
-    rewriter.replaceOp(op, castTo(rewriter, loc, results[0], resultType));
-    return success();
+    return results[0];
   }
 };
 
 /// `kiln.scatter_nd`: the data, then an `scf.for` nest over the updates
 /// applying each element in order.
-struct ScatterNDToLinalg : OpConversionPattern<ScatterNDOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ScatterNDToLinalg : OneResultPattern<ScatterNDOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(ScatterNDOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(ScatterNDOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     ScatterReduction reduction = op.getReduction();
     Type elementType = resultType.getElementType();
     bool isUnsigned = isUnsignedInt(op.getType());
@@ -313,24 +323,15 @@ struct ScatterNDToLinalg : OpConversionPattern<ScatterNDOp> {
     ValueRange results = loopNest(
         rewriter, loc, dimSizes(rewriter, loc, updates), ValueRange{data},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
-          SmallVector<Value> tuple(ivs.begin(), ivs.begin() + (q - 1));
-          tuple.push_back(nullptr);
           SmallVector<Value> at;
-          for (int64_t j = 0; j < k; ++j) {
-            tuple.back() = arith::ConstantIndexOp::create(b, l, j);
-            Value i = tensor::ExtractOp::create(b, l, indices, tuple);
-            at.push_back(wrapIndex(b, l, indexOf(b, l, i, unsignedIndices),
-                                   dataDims[j]));
-          }
+          appendIndexTuple(b, l, indices, ivs, q,
+                           ArrayRef<Value>(dataDims).take_front(k),
+                           unsignedIndices, at);
           at.append(ivs.begin() + (q - 1), ivs.end());
-          Value update = tensor::ExtractOp::create(b, l, updates, ivs);
-          Value old = tensor::ExtractOp::create(b, l, args[0], at);
-          Value v = combine(b, l, reduction, old, update, isUnsigned);
-          return SmallVector<Value>{
-              tensor::InsertOp::create(b, l, v, args[0], at)};
+          return scatterUpdate(b, l, reduction, updates, ivs, args[0], at,
+                               isUnsigned);
         });
-    rewriter.replaceOp(op, castTo(rewriter, loc, results[0], resultType));
-    return success();
+    return results[0];
   }
 };
 
@@ -339,15 +340,14 @@ struct ScatterNDToLinalg : OpConversionPattern<ScatterNDOp> {
 //===----------------------------------------------------------------------===//
 
 /// `kiln.trilu`: a `linalg.generic` keeping an element by its diagonal.
-struct TriluToLinalg : OpConversionPattern<TriluOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct TriluToLinalg : OneResultPattern<TriluOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(TriluOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(TriluOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType || resultType.getRank() < 2)
+    if (resultType.getRank() < 2)
       return rewriter.notifyMatchFailure(op, "result rank is under 2");
     Value input = adaptor.getInput();
     int64_t rank = resultType.getRank();
@@ -375,8 +375,7 @@ struct TriluToLinalg : OpConversionPattern<TriluOp> {
                                          scalarConstant(b, l, elementType, 0))
               .getResult();
         });
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    return result;
   }
 };
 
@@ -385,17 +384,15 @@ struct TriluToLinalg : OpConversionPattern<TriluOp> {
 /// `scf.for` nest over outer and inner, then one along the axis carrying
 /// the running value, writes the result, which is expanded back.
 template <typename ScanOp, bool isProduct>
-struct ScanToLinalg : OpConversionPattern<ScanOp> {
-  using OpConversionPattern<ScanOp>::OpConversionPattern;
+struct ScanToLinalg : OneResultPattern<ScanOp> {
+  using OneResultPattern<ScanOp>::OneResultPattern;
   using OpAdaptor = typename ScanOp::Adaptor;
 
-  LogicalResult
-  matchAndRewrite(ScanOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(ScanOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        convertedTensorType(*this->getTypeConverter(), op.getType());
-    if (!resultType || resultType.getRank() == 0)
+    if (resultType.getRank() == 0)
       return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     int64_t rank = resultType.getRank();
     Type elementType = resultType.getElementType();
@@ -485,8 +482,7 @@ struct ScanToLinalg : OpConversionPattern<ScanOp> {
     if (rank > 1)
       result = tensor::ExpandShapeOp::create(rewriter, loc, input.getType(),
                                              result, all, sizes);
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    return result;
   }
 };
 
@@ -598,16 +594,13 @@ struct TopKToLinalg : OpConversionPattern<TopKOp> {
 
 /// `kiln.compress`: counts the kept slices, then copies each kept slice
 /// with `tensor.insert_slice` in an `scf.for` carrying the write position.
-struct CompressToLinalg : OpConversionPattern<CompressOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct CompressToLinalg : OneResultPattern<CompressOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(CompressOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(CompressOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Value input = adaptor.getInput(), condition = adaptor.getCondition();
     int64_t axis = op.getAxis();
     int64_t rank = resultType.getRank();
@@ -660,9 +653,7 @@ struct CompressToLinalg : OpConversionPattern<CompressOp> {
               });
           scf::YieldOp::create(b, l, ifOp.getResults());
         });
-    rewriter.replaceOp(op,
-                       castTo(rewriter, loc, copy.getResult(0), resultType));
-    return success();
+    return copy.getResult(0);
   }
 };
 
@@ -672,16 +663,13 @@ struct CompressToLinalg : OpConversionPattern<CompressOp> {
 
 /// `kiln.one_hot`: a `linalg.generic` over the result comparing the
 /// position on the new axis with the index.
-struct OneHotToLinalg : OpConversionPattern<OneHotOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct OneHotToLinalg : OneResultPattern<OneHotOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(OneHotOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(OneHotOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Value indices = adaptor.getIndices(), values = adaptor.getValues();
     int64_t axis = op.getAxis();
     Type i64 = rewriter.getI64Type();
@@ -716,23 +704,19 @@ struct OneHotToLinalg : OpConversionPattern<OneHotOp> {
                                             position);
           return arith::SelectOp::create(b, l, hit, on, off).getResult();
         });
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    return result;
   }
 };
 
 /// `kiln.tile`: a `linalg.generic` over the result reading the input at
 /// each index modulo the input's size.
-struct TileToLinalg : OpConversionPattern<TileOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct TileToLinalg : OneResultPattern<TileOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(TileOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(TileOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Value input = adaptor.getInput(), repeats = adaptor.getRepeats();
     bool unsignedRepeats = isUnsignedInt(op.getRepeats().getType());
     IndexArith ia{rewriter, loc};
@@ -756,23 +740,19 @@ struct TileToLinalg : OpConversionPattern<TileOp> {
             at.push_back(arith::RemUIOp::create(b, l, iv, dim));
           return tensor::ExtractOp::create(b, l, input, at).getResult();
         });
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    return result;
   }
 };
 
 /// `kiln.reverse_sequence`: a `linalg.generic` reading each element from
 /// its mirrored time step when that lies within its batch's length.
-struct ReverseSequenceToLinalg : OpConversionPattern<ReverseSequenceOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ReverseSequenceToLinalg : OneResultPattern<ReverseSequenceOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(ReverseSequenceOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(ReverseSequenceOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Value input = adaptor.getInput(), lens = adaptor.getSequenceLens();
     bool unsignedLens = isUnsignedInt(op.getSequenceLens().getType());
     int64_t batchAxis = op.getBatchAxis(), timeAxis = op.getTimeAxis();
@@ -796,8 +776,7 @@ struct ReverseSequenceToLinalg : OpConversionPattern<ReverseSequenceOp> {
           at[timeAxis] = arith::SelectOp::create(b, l, inside, mirrored, t);
           return tensor::ExtractOp::create(b, l, input, at).getResult();
         });
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    return result;
   }
 };
 

@@ -31,6 +31,15 @@ Value extractFirst(OpBuilder &b, Location loc, Value tensor);
 SmallVector<Value> indexValues(OpBuilder &b, Location loc,
                                ArrayRef<OpFoldResult> sizes);
 
+/// `linalg.index` of every loop of the enclosing `linalg.generic`.
+SmallVector<Value> loopIndices(OpBuilder &b, Location loc, int64_t rank);
+
+/// A `linalg.generic` over a fresh tensor of `sizes`, whose body computes
+/// each element from the loop indices.
+Value generateTensor(
+    OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, Type elementType,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> element);
+
 /// `kiln.resize` and `kiln.grid_sample` (ResizeToLinalg.cpp).
 void populateKilnResizeToLinalgPatterns(const TypeConverter &converter,
                                         RewritePatternSet &patterns);

@@ -130,10 +130,16 @@ Value mapElements(OpBuilder &b, Location loc, ValueRange inputs, Type element,
   return generic.getResult(0);
 }
 
-/// Puts back the reduced `axes` of `input` as dims of size 1 in `reduced`.
+/// Puts back the reduced `axes` of `input` as dims of size 1 in `reduced`,
+/// giving a tensor of `resultType`'s element type and the input's shape
+/// with those dims 1.
 Value expandKeptDims(OpBuilder &b, Location loc, Value reduced, Value input,
                      ArrayRef<int64_t> axes, RankedTensorType resultType) {
-  int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t rank = inputType.getRank();
+  SmallVector<int64_t> shape(inputType.getShape());
+  for (int64_t a : axes)
+    shape[a] = 1;
   SmallVector<OpFoldResult> inputSizes = tensor::getMixedSizes(b, loc, input);
   SmallVector<OpFoldResult> outputShape;
   SmallVector<ReassociationIndices> groups;
@@ -150,8 +156,8 @@ Value expandKeptDims(OpBuilder &b, Location loc, Value reduced, Value input,
   // Reduced dims after the last kept one join its group.
   if (!pending.empty() && !groups.empty())
     llvm::append_range(groups.back(), pending);
-  return tensor::ExpandShapeOp::create(b, loc, resultType, reduced, groups,
-                                       outputShape);
+  return tensor::ExpandShapeOp::create(b, loc, resultType.clone(shape), reduced,
+                                       groups, outputShape);
 }
 
 /// The number of elements of `input` that each result element reduces, as
@@ -372,19 +378,15 @@ FailureOr<Value> buildReduction(OpBuilder &b, Location loc, Reduction kind,
 }
 
 /// Every `kiln.reduce_*` op.
-template <typename OpTy> struct ReduceToLinalg : OpConversionPattern<OpTy> {
+template <typename OpTy> struct ReduceToLinalg : OneResultPattern<OpTy> {
   ReduceToLinalg(const TypeConverter &converter, MLIRContext *context,
                  Reduction kind)
-      : OpConversionPattern<OpTy>(converter, context), kind(kind) {}
+      : OneResultPattern<OpTy>(converter, context), kind(kind) {}
 
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(OpTy op, typename OpTy::Adaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        convertedTensorType(*this->getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Type element = resultType.getElementType();
     if (!isa<FloatType, IntegerType>(element) ||
         (isa<FloatType>(element) && !element.isF16() && !element.isBF16() &&
@@ -399,16 +401,9 @@ template <typename OpTy> struct ReduceToLinalg : OpConversionPattern<OpTy> {
       return rewriter.notifyMatchFailure(
           op, "no lowering of this reduction for integers");
     Value result = *reduced;
-    if (op.getKeepdims() && !axes.empty()) {
-      SmallVector<int64_t> shape(
-          cast<RankedTensorType>(input.getType()).getShape());
-      for (int64_t a : axes)
-        shape[a] = 1;
-      result = expandKeptDims(rewriter, loc, result, input, axes,
-                              resultType.clone(shape));
-    }
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    if (op.getKeepdims() && !axes.empty())
+      result = expandKeptDims(rewriter, loc, result, input, axes, resultType);
+    return result;
   }
 
   Reduction kind;
@@ -418,19 +413,15 @@ template <typename OpTy> struct ReduceToLinalg : OpConversionPattern<OpTy> {
 /// value and its index. NaN counts as the extreme (numpy's argmax and
 /// argmin return the first NaN); ties keep the first index, or the last
 /// with `select_last_index`.
-template <typename OpTy> struct ArgReduceToLinalg : OpConversionPattern<OpTy> {
+template <typename OpTy> struct ArgReduceToLinalg : OneResultPattern<OpTy> {
   ArgReduceToLinalg(const TypeConverter &converter, MLIRContext *context,
                     bool isMax)
-      : OpConversionPattern<OpTy>(converter, context), isMax(isMax) {}
+      : OneResultPattern<OpTy>(converter, context), isMax(isMax) {}
 
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(OpTy op, typename OpTy::Adaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        convertedTensorType(*this->getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Value input = adaptor.getInput();
     auto inputType = cast<RankedTensorType>(input.getType());
     Type element = inputType.getElementType();
@@ -493,14 +484,9 @@ template <typename OpTy> struct ArgReduceToLinalg : OpConversionPattern<OpTy> {
                          arith::SelectOp::create(b, l, take, i, curIndex)});
         });
     Value result = generic.getResult(1);
-    if (op.getKeepdims()) {
-      SmallVector<int64_t> shape(inputType.getShape());
-      shape[axis] = 1;
-      result = expandKeptDims(rewriter, loc, result, input, axis,
-                              resultType.clone(shape));
-    }
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    if (op.getKeepdims())
+      result = expandKeptDims(rewriter, loc, result, input, axis, resultType);
+    return result;
   }
 
   bool isMax;
@@ -508,19 +494,15 @@ template <typename OpTy> struct ArgReduceToLinalg : OpConversionPattern<OpTy> {
 
 /// `kiln.softmax` / `kiln.log_softmax`, as ONNX's reference computes them:
 /// `t = x - max(x)`, then `exp(t) / sum(exp(t))` or `t - log(sum(exp(t)))`.
-template <typename OpTy> struct SoftmaxToLinalg : OpConversionPattern<OpTy> {
+template <typename OpTy> struct SoftmaxToLinalg : OneResultPattern<OpTy> {
   SoftmaxToLinalg(const TypeConverter &converter, MLIRContext *context,
                   bool isLog)
-      : OpConversionPattern<OpTy>(converter, context), isLog(isLog) {}
+      : OneResultPattern<OpTy>(converter, context), isLog(isLog) {}
 
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(OpTy op, typename OpTy::Adaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        convertedTensorType(*this->getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Value input = adaptor.getInput();
     auto inputType = cast<RankedTensorType>(input.getType());
     Type element = inputType.getElementType();
@@ -560,9 +542,7 @@ template <typename OpTy> struct SoftmaxToLinalg : OpConversionPattern<OpTy> {
                                 .getResult();
           linalg::YieldOp::create(b, l, narrow(b, l, y, element));
         });
-    rewriter.replaceOp(op,
-                       castTo(rewriter, loc, generic.getResult(0), resultType));
-    return success();
+    return generic.getResult(0);
   }
 
   bool isLog;
@@ -575,16 +555,13 @@ template <typename OpTy> struct SoftmaxToLinalg : OpConversionPattern<OpTy> {
 /// it: the whole dim where it is reduced, the element's own index
 /// elsewhere. Without keepdims, a `tensor.reshape` then drops the reduced
 /// dims.
-struct DynamicReduceToLinalg : OpConversionPattern<DynamicReduceOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct DynamicReduceToLinalg : OneResultPattern<DynamicReduceOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(DynamicReduceOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(DynamicReduceOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Value input = adaptor.getInput();
     auto inputType = cast<RankedTensorType>(input.getType());
     Type element = inputType.getElementType();
@@ -803,8 +780,7 @@ struct DynamicReduceToLinalg : OpConversionPattern<DynamicReduceOp> {
       SmallVector<OpFoldResult> folded(sizes.begin(), sizes.end());
       result = reshapeTensor(rewriter, loc, result, resultType, folded);
     }
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    return result;
   }
 };
 

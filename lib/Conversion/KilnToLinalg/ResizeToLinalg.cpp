@@ -122,16 +122,13 @@ struct ResizedAxis {
   Value kernelScale, start, taps;
 };
 
-struct ResizeToLinalg : OpConversionPattern<ResizeOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ResizeToLinalg : OneResultPattern<ResizeOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(ResizeOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(ResizeOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Type elementType = resultType.getElementType();
     if (!isa<FloatType>(elementType))
       return rewriter.notifyMatchFailure(op, "non-float resize");
@@ -267,16 +264,9 @@ struct ResizeToLinalg : OpConversionPattern<ResizeOp> {
     Value extrapolation = scalarConstant(
         b, loc, elementType, op.getExtrapolationValue().convertToFloat());
 
-    Value init = emptyTensorOfSizes(b, loc, outSizes, elementType);
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    auto generic = linalg::GenericOp::create(
-        b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
-        ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)}, iterators,
-        [&](OpBuilder &nb, Location l, ValueRange) {
-          SmallVector<Value> ivs;
-          for (int64_t d = 0; d < rank; ++d)
-            ivs.push_back(linalg::IndexOp::create(nb, l, d));
+    return generateTensor(
+        b, loc, outSizes, elementType,
+        [&](OpBuilder &nb, Location l, ValueRange ivs) -> Value {
           auto cst = [&](double v) { return scalarConstant(nb, l, f64, v); };
           auto toF64 = [&](Value index) -> Value {
             return arith::SIToFPOp::create(
@@ -497,25 +487,19 @@ struct ResizeToLinalg : OpConversionPattern<ResizeOp> {
           if (outside)
             result =
                 arith::SelectOp::create(nb, l, outside, extrapolation, result);
-          linalg::YieldOp::create(nb, l, result);
+          return result;
         });
-    rewriter.replaceOp(op,
-                       castTo(rewriter, loc, generic.getResult(0), resultType));
-    return success();
   }
 };
 
 /// `kiln.grid_sample`: a `linalg.generic` over the result (N, C, O...).
-struct GridSampleToLinalg : OpConversionPattern<GridSampleOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct GridSampleToLinalg : OneResultPattern<GridSampleOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(GridSampleOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(GridSampleOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Type elementType = resultType.getElementType();
     if (!isa<FloatType>(elementType))
       return rewriter.notifyMatchFailure(op, "non-float grid_sample");
@@ -552,16 +536,9 @@ struct GridSampleToLinalg : OpConversionPattern<GridSampleOp> {
       }
     }
 
-    Value init = emptyTensorOfSizes(b, loc, outSizes, elementType);
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    auto generic = linalg::GenericOp::create(
-        b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
-        ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)}, iterators,
-        [&](OpBuilder &nb, Location l, ValueRange) {
-          SmallVector<Value> ivs;
-          for (int64_t d = 0; d < rank; ++d)
-            ivs.push_back(linalg::IndexOp::create(nb, l, d));
+    return generateTensor(
+        b, loc, outSizes, elementType,
+        [&](OpBuilder &nb, Location l, ValueRange ivs) -> Value {
           auto cst = [&](double v) { return scalarConstant(nb, l, f64, v); };
           // The source coordinates, moved inside by the padding mode.
           SmallVector<Value> coords;
@@ -697,12 +674,8 @@ struct GridSampleToLinalg : OpConversionPattern<GridSampleOp> {
             };
             result = level(nb, l, 0, cst(1.0), cst(0.0));
           }
-          linalg::YieldOp::create(nb, l,
-                                  castScalar(nb, l, result, f64, elementType));
+          return castScalar(nb, l, result, f64, elementType);
         });
-    rewriter.replaceOp(op,
-                       castTo(rewriter, loc, generic.getResult(0), resultType));
-    return success();
   }
 };
 

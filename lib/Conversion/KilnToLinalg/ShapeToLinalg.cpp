@@ -215,12 +215,11 @@ struct ReshapeToTensor : OpConversionPattern<ReshapeOp> {
     if (inferred) {
       // The element count over the other sizes (at least 1: a -1 beside a
       // zero size is ill-formed, and must not divide by zero).
-      OpFoldResult known = ia.index(1), total = ia.index(1);
+      OpFoldResult known = ia.index(1);
       for (auto [i, size] : llvm::enumerate(sizes))
         if (i != *inferred)
           known = ia.mul(known, size);
-      for (OpFoldResult size : dimSizes(rewriter, loc, input))
-        total = ia.mul(total, size);
+      OpFoldResult total = numElements(rewriter, loc, input);
       sizes[*inferred] = ia.floorDiv(total, ia.max(known, ia.index(1)));
     }
     rewriter.replaceOp(op,
@@ -261,16 +260,13 @@ struct TransposeToLinalg : OpConversionPattern<TransposeOp> {
 
 /// `kiln.concat`: each input is inserted into the result at its offset
 /// along the axis.
-struct ConcatToTensor : OpConversionPattern<ConcatOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ConcatToTensor : OneResultPattern<ConcatOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(ConcatOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     int64_t axis = op.getAxis(), rank = resultType.getRank();
     IndexArith ia{rewriter, loc};
     ValueRange inputs = adaptor.getInputs();
@@ -313,8 +309,7 @@ struct ConcatToTensor : OpConversionPattern<ConcatOp> {
                                              offsets, s, strides);
       offset = ia.add(offset, s[axis]);
     }
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    return result;
   }
 };
 
@@ -464,16 +459,13 @@ SliceBounds sliceBounds(IndexArith &ia, OpFoldResult dim, int64_t start,
 
 /// `kiln.slice`: a strided `tensor.extract_slice`, reversed along the axes
 /// with a negative step.
-struct SliceToTensor : OpConversionPattern<SliceOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct SliceToTensor : OneResultPattern<SliceOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(SliceOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(SliceOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Value input = adaptor.getInput();
     int64_t rank = resultType.getRank();
     IndexArith ia{rewriter, loc};
@@ -494,8 +486,7 @@ struct SliceToTensor : OpConversionPattern<SliceOp> {
     Value result = extractSlice(rewriter, loc, input, offsets, sizes, strides);
     if (!reversed.empty())
       result = reverseAxes(rewriter, loc, result, reversed);
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    return result;
   }
 };
 
@@ -507,16 +498,13 @@ struct SliceToTensor : OpConversionPattern<SliceOp> {
 /// the index and then the data with `tensor.extract`. Negative indices count
 /// from the end; indices are clamped into range, so that an invalid index
 /// cannot read outside the data.
-struct GatherToLinalg : OpConversionPattern<GatherOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct GatherToLinalg : OneResultPattern<GatherOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(GatherOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(GatherOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Value data = adaptor.getData(), indices = adaptor.getIndices();
     bool unsignedIndices = isUnsignedInt(op.getIndices().getType());
     int64_t axis = op.getAxis();
@@ -572,25 +560,20 @@ struct GatherToLinalg : OpConversionPattern<GatherOp> {
               b, l,
               tensor::ExtractOp::create(b, l, data, dataIndices).getResult());
         });
-    rewriter.replaceOp(op,
-                       castTo(rewriter, loc, generic.getResult(0), resultType));
-    return success();
+    return generic.getResult(0);
   }
 };
 
 /// `kiln.pad`: `tensor.pad` with the fill value in constant mode; in reflect
 /// and edge modes a `linalg.generic` computes each result element's source
 /// index (mirrored about the edge, or clamped to it).
-struct PadToLinalg : OpConversionPattern<PadOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct PadToLinalg : OneResultPattern<PadOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(PadOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(PadOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Value input = adaptor.getInput();
     auto inputType = cast<RankedTensorType>(input.getType());
     int64_t rank = inputType.getRank();
@@ -659,8 +642,7 @@ struct PadToLinalg : OpConversionPattern<PadOp> {
               })
               .getResult(0);
     }
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    return result;
   }
 };
 

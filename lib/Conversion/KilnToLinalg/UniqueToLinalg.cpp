@@ -68,23 +68,16 @@ static Value toI64(OpBuilder &b, Location loc, Value index) {
   return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
 }
 
-static Value toIndex(OpBuilder &b, Location loc, Value i64) {
-  return arith::IndexCastOp::create(b, loc, b.getIndexType(), i64);
-}
-
 namespace {
 
 /// `kiln.nonzero`: counts, then writes each non-zero element's indices.
-struct NonZeroToLinalg : OpConversionPattern<NonZeroOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct NonZeroToLinalg : OneResultPattern<NonZeroOp> {
+  using OneResultPattern::OneResultPattern;
 
-  LogicalResult
-  matchAndRewrite(NonZeroOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  FailureOr<Value> lower(NonZeroOp op, OpAdaptor adaptor,
+                         RankedTensorType resultType,
+                         ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = convertedTensorType(*getTypeConverter(), op.getType());
-    if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
     Value input = adaptor.getInput();
     Type elementType = getElementTypeOrSelf(op.getInput().getType());
     int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
@@ -144,8 +137,7 @@ struct NonZeroToLinalg : OpConversionPattern<NonZeroOp> {
               },
               args);
         })[0];
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
+    return result;
   }
 };
 

@@ -201,3 +201,11 @@ Value mlir::kiln::castTo(OpBuilder &b, Location loc, Value value, Type type) {
     return value;
   return tensor::CastOp::create(b, loc, type, value);
 }
+
+OpFoldResult mlir::kiln::numElements(OpBuilder &b, Location loc, Value value) {
+  IndexArith ia{b, loc};
+  OpFoldResult count = ia.index(1);
+  for (OpFoldResult size : dimSizes(b, loc, value))
+    count = ia.mul(count, size);
+  return count;
+}

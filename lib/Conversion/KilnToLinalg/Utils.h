@@ -57,6 +57,10 @@ OpFoldResult dimSize(OpBuilder &b, Location loc, Value value, int64_t d);
 /// The sizes of every dim of the ranked tensor `value`.
 SmallVector<OpFoldResult> dimSizes(OpBuilder &b, Location loc, Value value);
 
+/// The element count of the ranked tensor `value`: the product of its dims'
+/// sizes, constant where they all are.
+OpFoldResult numElements(OpBuilder &b, Location loc, Value value);
+
 /// `tensor.empty` of `sizes` (static where they are constant).
 Value emptyTensorOfSizes(OpBuilder &b, Location loc,
                          ArrayRef<OpFoldResult> sizes, Type elementType);
@@ -83,6 +87,34 @@ struct IndexArith {
 /// `value` as a tensor of `type`, with a `tensor.cast` where its type
 /// differs (only in how static its dims are).
 Value castTo(OpBuilder &b, Location loc, Value value, Type type);
+
+/// A conversion pattern of a kiln op with one ranked-tensor result: converts
+/// the result type (failing to match where it is not a ranked tensor), has
+/// `lower` build the result, and replaces the op with it, cast to the
+/// converted type where it is less static.
+template <typename OpTy> struct OneResultPattern : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
+
+  /// Builds the op's result, of `resultType` or a less static form of it.
+  virtual FailureOr<Value> lower(OpTy op, OpAdaptor adaptor,
+                                 RankedTensorType resultType,
+                                 ConversionPatternRewriter &rewriter) const = 0;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const final {
+    auto resultType =
+        convertedTensorType(*this->getTypeConverter(), op.getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "result is not a ranked tensor");
+    FailureOr<Value> result = lower(op, adaptor, resultType, rewriter);
+    if (failed(result))
+      return failure();
+    rewriter.replaceOp(op, castTo(rewriter, op.getLoc(), *result, resultType));
+    return success();
+  }
+};
 
 } // namespace kiln
 } // namespace mlir
