@@ -381,6 +381,101 @@ struct DynamicSplitToTensor : OpConversionPattern<DynamicSplitOp> {
 /// computed at run time (the default for a dim no axis names is the whole
 /// dim, step 1), with ONNX's clamping; then one `linalg.generic` over the
 /// result reads `input[start + i * step]`.
+/// `kiln.dynamic_squeeze` and `kiln.dynamic_unsqueeze`: removing or
+/// inserting dims of size 1 keeps the row-major layout, so both are a
+/// `tensor.reshape` to sizes computed at run time. Output dim `k` takes the
+/// size of the input dim that lands there: for squeeze, the k-th input dim
+/// not listed in the axes; for unsqueeze, 1 where `k` is listed, else the
+/// next input dim.
+template <typename OpTy>
+struct DynamicSqueezeToTensor : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  static constexpr bool unsqueeze = std::is_same_v<OpTy, DynamicUnsqueezeOp>;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType =
+        convertedTensorType(*this->getTypeConverter(), op.getType());
+    Value input = adaptor.getInput();
+    int64_t inRank = cast<RankedTensorType>(input.getType()).getRank();
+    FailureOr<int64_t> count = shapeLength(adaptor.getAxes());
+    if (!resultType || failed(count))
+      return rewriter.notifyMatchFailure(op, "needs axes of static length");
+    int64_t outRank = resultType.getRank();
+    bool isUnsigned = isUnsignedInt(op.getAxes().getType());
+    auto c = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(rewriter, loc, v);
+    };
+    auto eq = [&](Value a, Value b) -> Value {
+      return arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, a,
+                                   b);
+    };
+    // The axes, normalised against the rank they index.
+    int64_t axesRank = unsqueeze ? outRank : inRank;
+    SmallVector<Value> axes;
+    for (int64_t j = 0; j < *count; ++j) {
+      Value a = shapeEntry(rewriter, loc, adaptor.getAxes(), j, isUnsigned);
+      Value negative = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::slt, a, c(0));
+      axes.push_back(arith::SelectOp::create(
+          rewriter, loc, negative,
+          arith::AddIOp::create(rewriter, loc, a, c(axesRank)), a));
+    }
+    auto listed = [&](Value position) -> Value {
+      Value any =
+          arith::ConstantOp::create(rewriter, loc, rewriter.getBoolAttr(false));
+      for (Value a : axes)
+        any = arith::OrIOp::create(rewriter, loc, any, eq(a, position));
+      return any;
+    };
+    SmallVector<Value> sizes(outRank, c(1));
+    if (unsqueeze) {
+      // Walk the output; `next` counts the input dims used so far.
+      Value next = c(0);
+      for (int64_t k = 0; k < outRank; ++k) {
+        Value inserted = listed(c(k));
+        Value size = c(1);
+        for (int64_t d = 0; d < inRank; ++d)
+          size = arith::SelectOp::create(
+              rewriter, loc, eq(next, c(d)),
+              tensor::DimOp::create(rewriter, loc, input, d), size);
+        sizes[k] = arith::SelectOp::create(rewriter, loc, inserted, c(1), size);
+        next = arith::SelectOp::create(
+            rewriter, loc, inserted, next,
+            arith::AddIOp::create(rewriter, loc, next, c(1)));
+      }
+    } else {
+      // Walk the input; `kept` counts the output dims filled so far.
+      Value kept = c(0);
+      for (int64_t d = 0; d < inRank; ++d) {
+        Value removed = listed(c(d));
+        Value dim = tensor::DimOp::create(rewriter, loc, input, d);
+        for (int64_t k = 0; k < outRank; ++k) {
+          Value here = arith::AndIOp::create(
+              rewriter, loc, eq(kept, c(k)),
+              arith::XOrIOp::create(
+                  rewriter, loc, removed,
+                  arith::ConstantOp::create(rewriter, loc,
+                                            rewriter.getBoolAttr(true))));
+          sizes[k] =
+              arith::SelectOp::create(rewriter, loc, here, dim, sizes[k]);
+        }
+        kept = arith::SelectOp::create(
+            rewriter, loc, removed, kept,
+            arith::AddIOp::create(rewriter, loc, kept, c(1)));
+      }
+    }
+    auto shapeType = RankedTensorType::get({outRank}, rewriter.getIndexType());
+    Value shape =
+        tensor::FromElementsOp::create(rewriter, loc, shapeType, sizes);
+    rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, resultType, input,
+                                                   shape);
+    return success();
+  }
+};
+
 struct DynamicSliceToLinalg : OpConversionPattern<DynamicSliceOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -506,7 +601,7 @@ void mlir::kiln::populateKilnDynamicShapeToLinalgPatterns(
                DynamicSliceToLinalg>(converter, context);
   StringRef notYet = "not lowered yet: its run-time shape operand decides "
                      "which dims change";
-  patterns.add<Refused<DynamicSqueezeOp>>(converter, context, notYet);
-  patterns.add<Refused<DynamicUnsqueezeOp>>(converter, context, notYet);
+  patterns.add<DynamicSqueezeToTensor<DynamicSqueezeOp>,
+               DynamicSqueezeToTensor<DynamicUnsqueezeOp>>(converter, context);
   patterns.add<Refused<DynamicPadOp>>(converter, context, notYet);
 }

@@ -160,3 +160,22 @@ func.func @same_dynamic_type(%x: tensor<?x?x?xf32>, %s: tensor<3xi64>) -> tensor
   %0 = kiln.dynamic_reshape %x, %s {allowzero = false} : (tensor<?x?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
   return %0 : tensor<?x?x?xf32>
 }
+
+// -----
+
+// Run-time squeeze and unsqueeze keep the layout, so they are a reshape to
+// sizes computed from the axes.
+// CHECK-LABEL: func.func @dynamic_squeeze
+// CHECK: %[[S:.*]] = tensor.from_elements %{{.*}}, %{{.*}} : tensor<2xindex>
+// CHECK: tensor.reshape %arg0(%[[S]]) : (tensor<1x3x5xf32>, tensor<2xindex>) -> tensor<?x?xf32>
+// CHECK-LABEL: func.func @dynamic_unsqueeze
+// CHECK: %[[U:.*]] = tensor.from_elements %{{.*}}, %{{.*}}, %{{.*}} : tensor<3xindex>
+// CHECK: tensor.reshape %arg0(%[[U]]) : (tensor<3x5xf32>, tensor<3xindex>) -> tensor<?x?x?xf32>
+func.func @dynamic_squeeze(%x: tensor<1x3x5xf32>, %a: tensor<1xi64>) -> tensor<?x?xf32> {
+  %0 = kiln.dynamic_squeeze %x, %a : (tensor<1x3x5xf32>, tensor<1xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+func.func @dynamic_unsqueeze(%x: tensor<3x5xf32>, %a: tensor<1xi64>) -> tensor<?x?x?xf32> {
+  %0 = kiln.dynamic_unsqueeze %x, %a : (tensor<3x5xf32>, tensor<1xi64>) -> tensor<?x?x?xf32>
+  return %0 : tensor<?x?x?xf32>
+}
