@@ -105,18 +105,10 @@ Value onnx_import::unsqueeze(NodeImporter &n, Value v, ArrayRef<int64_t> axes) {
   RankedTensorType type = typeOf(v);
   if (!type)
     return {};
-  SmallVector<int64_t> shape;
   int64_t next = 0, rank = type.getRank() + axes.size();
-  for (int64_t i = 0; i < rank; ++i) {
-    if (llvm::is_contained(axes, i))
-      shape.push_back(1);
-    else
-      shape.push_back(type.getDimSize(next++));
-  }
   // A dynamic dimension keeps its index only before the first new axis.
   SmallVector<int64_t> spec;
   bool inferred = false;
-  next = 0;
   for (int64_t i = 0; i < rank; ++i) {
     if (llvm::is_contained(axes, i)) {
       spec.push_back(1);
