@@ -63,8 +63,10 @@ StringRef mlir::kiln::stageName(Stage stage) {
 
 /// Each stage as a textual pipeline on the module. Results leave the entry
 /// function owned by the caller: the deallocation pipeline copies a result
-/// that would alias an argument or a constant.
-static StringRef stagePipeline(Stage stage) {
+/// that would alias an argument or a constant. The static intermediates share
+/// one arena (kiln-plan-memory), which the deallocation pipeline then frees
+/// like any other allocation.
+static std::string stagePipeline(Stage stage, const PipelineOptions &options) {
   switch (stage) {
   case Stage::Import:
     return "";
@@ -73,8 +75,11 @@ static StringRef stagePipeline(Stage stage) {
   case Stage::Linalg:
     return "convert-kiln-to-linalg,func.func(canonicalize,cse)";
   case Stage::Bufferized:
-    return "one-shot-bufferize{bufferize-function-boundaries=1 "
-           "function-boundary-type-conversion=identity-layout-map},"
+    return std::string("one-shot-bufferize{bufferize-function-boundaries=1 "
+                       "function-boundary-type-conversion=identity-layout-map},"
+                       "func.func(kiln-plan-memory{report=") +
+           (options.reportMemory ? "1" : "0") +
+           "}),"
            "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
            "func.func(kiln-memref-copy-to-linalg,convert-linalg-to-loops),"
            "canonicalize";
@@ -89,8 +94,9 @@ static StringRef stagePipeline(Stage stage) {
   llvm_unreachable("unknown stage");
 }
 
-LogicalResult mlir::kiln::addStagePasses(OpPassManager &pm, Stage stage) {
-  StringRef pipeline = stagePipeline(stage);
+LogicalResult mlir::kiln::addStagePasses(OpPassManager &pm, Stage stage,
+                                         const PipelineOptions &options) {
+  std::string pipeline = stagePipeline(stage, options);
   if (pipeline.empty())
     return success();
   return parsePassPipeline(pipeline, pm, llvm::errs());

@@ -4,21 +4,23 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// `mlir-opt` with the kiln dialect and Kiln's passes, for lit tests and for
-// running passes by hand.
+// `mlir-opt` with the kiln dialect, Kiln's passes and the upstream passes and
+// dialects of Kiln's pipelines, for lit tests and for running passes by hand.
 //
 //===----------------------------------------------------------------------===//
 
 #include "kiln/InitAllDialects.h"
 #include "kiln/InitAllPasses.h"
+#include "kiln/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
   mlir::kiln::registerAllPasses();
+  mlir::kiln::registerPipelines();
   mlir::DialectRegistry registry;
-  mlir::kiln::registerAllDialects(registry);
+  mlir::kiln::registerPipelineDialects(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Kiln optimizer driver\n", registry));
 }

@@ -22,6 +22,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
@@ -82,6 +83,12 @@ cl::opt<std::string> cpu("cpu",
 
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                            cl::Prefix, cl::init(3), cl::cat(kilncCategory));
+
+cl::opt<bool> reportMemory(
+    "report-memory",
+    cl::desc("Print each function's memory plan: the buffers placed in its "
+             "arena, the arena's size and the allocations left to run time"),
+    cl::cat(kilncCategory));
 
 StringRef emitName(Emit e) {
   switch (e) {
@@ -153,17 +160,20 @@ int writeBinary(StringRef path,
   return 0;
 }
 
-/// Runs the stages after import up to and including `last`.
-LogicalResult runStages(ModuleOp module, Stage last, TimingScope &timing) {
+/// Runs the stages after `done` up to and including `last`.
+LogicalResult runStages(ModuleOp module, Stage done, Stage last,
+                        TimingScope &timing) {
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
   pm.enableTiming(timing);
+  kiln::PipelineOptions options;
+  options.reportMemory = reportMemory;
   for (Stage stage :
        {Stage::Kiln, Stage::Linalg, Stage::Bufferized, Stage::LLVM}) {
-    if (stage > last)
-      break;
-    if (failed(kiln::addStagePasses(pm, stage)))
+    if (stage <= done || stage > last)
+      continue;
+    if (failed(kiln::addStagePasses(pm, stage, options)))
       return failure();
   }
   return pm.run(module);
@@ -219,6 +229,28 @@ int main(int argc, char **argv) {
   kiln::registerPipelineDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // Errors keep MLIR's default printing; remarks and warnings (such as
+  // --report-memory's) are printed here, which the default would drop.
+  ScopedDiagnosticHandler notes(&context, [](Diagnostic &diag) {
+    if (diag.getSeverity() == mlir::DiagnosticSeverity::Error)
+      return failure();
+    Location loc = diag.getLocation();
+    if (auto file = dyn_cast<FileLineColLoc>(loc)) {
+      errs() << file.getFilename().getValue();
+      if (file.getLine())
+        errs() << ":" << file.getLine() << ":" << file.getColumn();
+    } else if (auto name = dyn_cast<NameLoc>(loc)) {
+      errs() << "node '" << name.getName().getValue() << "'";
+    } else {
+      errs() << "kilnc";
+    }
+    errs() << ": "
+           << (diag.getSeverity() == mlir::DiagnosticSeverity::Warning
+                   ? "warning"
+                   : "remark")
+           << ": " << diag << "\n";
+    return success();
+  });
 
   DefaultTimingManager timingManager;
   applyDefaultTimingManagerCLOptions(timingManager);
@@ -238,7 +270,7 @@ int main(int argc, char **argv) {
   if (emit == Emit::MLIR) {
     if (*last >= Stage::Linalg)
       entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
-    if (failed(runStages(*module, *last, timing)))
+    if (failed(runStages(*module, Stage::Import, *last, timing)))
       return 1;
     std::string path = outputFile.empty() ? "-" : outputFile.getValue();
     return writeOutput(path, [&](raw_ostream &os) { module->print(os); });
@@ -246,24 +278,15 @@ int main(int argc, char **argv) {
 
   // The signature is read at the kiln stage, where types still carry
   // signedness and names.
-  if (failed(runStages(*module, Stage::Kiln, timing)))
+  if (failed(runStages(*module, Stage::Import, Stage::Kiln, timing)))
     return 1;
   entry = module->lookupSymbol<func::FuncOp>("main");
   Expected<std::string> signature = kiln::describeSignature(entry);
   if (!signature)
     return fail(signature.takeError());
   entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
-  {
-    PassManager pm(&context);
-    if (failed(applyPassManagerCLOptions(pm)))
-      return 1;
-    pm.enableTiming(timing);
-    for (Stage stage : {Stage::Linalg, Stage::Bufferized, Stage::LLVM})
-      if (failed(kiln::addStagePasses(pm, stage)))
-        return 1;
-    if (failed(pm.run(*module)))
-      return 1;
-  }
+  if (failed(runStages(*module, Stage::Kiln, Stage::LLVM, timing)))
+    return 1;
 
   LLVMContext llvmContext;
   Expected<std::unique_ptr<llvm::Module>> llvmModule = [&] {

@@ -9,7 +9,8 @@
 //
 //   kiln        graph-level clean-up: canonicalize, shape inference, CSE
 //   linalg      kiln lowered to linalg/tensor/arith/math on tensors
-//   bufferized  one-shot bufferization, buffer deallocation, loops
+//   bufferized  one-shot bufferization, static memory planning (one arena
+//               per call), buffer deallocation, loops
 //   llvm        the LLVM dialect, with the entry's C interface
 //
 //===----------------------------------------------------------------------===//
@@ -33,9 +34,16 @@ std::optional<Stage> parseStage(llvm::StringRef name);
 /// The name of `stage`.
 llvm::StringRef stageName(Stage stage);
 
+/// What the stages report on the way.
+struct PipelineOptions {
+  /// A remark per function with its memory plan (kiln-plan-memory).
+  bool reportMemory = false;
+};
+
 /// Adds the passes that take a module from the stage before `stage` to
 /// `stage` (nothing for Import). Fails if a pass pipeline does not parse.
-LogicalResult addStagePasses(OpPassManager &pm, Stage stage);
+LogicalResult addStagePasses(OpPassManager &pm, Stage stage,
+                             const PipelineOptions &options = {});
 
 /// The dialects, interfaces and translations every stage needs.
 void registerPipelineDialects(DialectRegistry &registry);

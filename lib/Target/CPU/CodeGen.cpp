@@ -6,6 +6,7 @@
 
 #include "kiln/Target/CPU/CPUTarget.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/IRBuilder.h"
@@ -164,6 +165,14 @@ llvm::Expected<std::unique_ptr<llvm::Module>>
 mlir::kiln::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
                               StringRef name, StringRef signature,
                               const CPUTargetOptions &options) {
+  // Value names have served the signature; LLVM IR has no place for them.
+  module.walk([](LLVM::LLVMFuncOp func) {
+    auto name = StringAttr::get(func.getContext(), "kiln.name");
+    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+      func.removeArgAttr(i, name);
+    for (unsigned i = 0, e = func.getNumResults(); i < e; ++i)
+      func.removeResultAttr(i, name);
+  });
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, context, "kiln_model");
   if (!llvmModule)

@@ -8,7 +8,9 @@
 #define KILN_DIALECT_KILN_TRANSFORMS_PASSES_H
 
 #include "kiln/Dialect/Kiln/IR/KilnDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
