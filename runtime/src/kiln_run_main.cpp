@@ -38,13 +38,14 @@ namespace {
 /// The options after the program name (and module, for kiln-run).
 const char *const usage =
     "--inputs IN.npz [--outputs OUT.npz] [--threads N] [--bench N] "
-    "[--device cpu]\n";
+    "[--device cpu|cuda]\n";
 const char *const help =
     "\n"
     "Runs a module compiled by kilnc. The .npz keys are the module's input\n"
     "and output names. Without --outputs, prints each output's name, dtype,\n"
     "shape and first values. --threads N caps the compiled code's threads;\n"
-    "--bench N times N runs after a warm-up run and prints the median.\n";
+    "--bench N times N runs after a warm-up run and prints the median.\n"
+    "--device (default cpu) must be the device the module was compiled for.\n";
 
 /// A usage error: the message is printed after "error: ".
 struct UsageError : std::runtime_error {
@@ -57,6 +58,7 @@ struct Options {
   std::string outputs;
   int32_t threads = 0;
   int64_t bench = 0;
+  kiln_device device = KILN_DEVICE_CPU;
 };
 
 int64_t parsePositive(const std::string &option, const std::string &value,
@@ -107,9 +109,12 @@ std::optional<Options> parseOptions(int argc, char **argv,
       else if (name == "--bench")
         options.bench = parsePositive(name, value, 1 << 30);
       else if (value == "cuda")
-        throw UsageError("--device cuda is not supported by this runtime yet");
-      else if (value != "cpu")
-        throw UsageError("unknown device '" + value + "' (expected cpu)");
+        options.device = KILN_DEVICE_CUDA;
+      else if (value == "cpu")
+        options.device = KILN_DEVICE_CPU;
+      else
+        throw UsageError("unknown device '" + value +
+                         "' (expected cpu or cuda)");
       continue;
     }
     if (!needModulePath || haveModule)
@@ -225,6 +230,22 @@ Tensor reinterpret(const Tensor &tensor, kiln_dtype dtype) {
   return Tensor::wrap(dtype, tensor.dims(), tensor.data(), tensor.byteSize());
 }
 
+/// Throws unless `module` was compiled for the device `options` asks for.
+void checkDevice(const Options &options, const Module &module,
+                 const std::string &name) {
+  kiln_device target = kiln_module_device(module.get());
+  if (target == options.device)
+    return;
+  if (target == KILN_DEVICE_CPU)
+    throw std::runtime_error(name +
+                             " was compiled for the CPU; it cannot run on "
+                             "--device cuda (compile it with kilnc "
+                             "--target=cuda)");
+  throw std::runtime_error(
+      name + " was compiled for " + kiln_device_name(target) +
+      "; run it with --device " + kiln_device_name(target));
+}
+
 int run(const Options &options, Module module) {
   std::vector<ValueInfo> inputs = module.inputs();
   std::vector<ValueInfo> outputs = module.outputs();
@@ -321,8 +342,19 @@ extern "C" int kiln_run_main(int argc, char **argv, kiln_module *module) {
     // it at start-up.
     if (options->threads)
       setenv("OMP_NUM_THREADS", std::to_string(options->threads).c_str(), 1);
+    // The device first: without one, no module can run on it.
+    kiln_error *deviceError = nullptr;
+    if (kiln_device_available(options->device, &deviceError) !=
+        KILN_STATUS_OK) {
+      std::string message = kiln_error_message(deviceError);
+      kiln_error_free(deviceError);
+      throw std::runtime_error(message);
+    }
     if (!module)
       owned = Module::load(options->modulePath);
+    checkDevice(*options, owned,
+                module ? std::string("the linked module")
+                       : "module '" + options->modulePath + "'");
     std::fflush(stdout);
     int status = run(*options, std::move(owned));
     std::fflush(stdout);

@@ -12,6 +12,7 @@
 
 #include "kiln/runtime/kiln_runtime.h"
 
+#include "cuda/device.h"
 #include "support.h"
 
 #include <dlfcn.h>
@@ -21,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -61,6 +63,8 @@ struct kiln_module {
   std::vector<ValueInfo> inputs;
   std::vector<ValueInfo> outputs;
   int32_t threads = 0;
+  /// The device the module was compiled for (its `kiln_target`).
+  kiln_device device = KILN_DEVICE_CPU;
   /// OpenMP's omp_set_num_threads, where the module's code can see it.
   void (*ompSetNumThreads)(int) = nullptr;
 };
@@ -284,6 +288,18 @@ void bindModule(kiln_module &module, const uint32_t *version,
   parseSignature(signature, module);
 }
 
+/// The device named by a module's `kiln_target` (null: the CPU).
+kiln_device parseTarget(const kiln_module &module, const char *target) {
+  if (!target || std::strcmp(target, "cpu") == 0)
+    return KILN_DEVICE_CPU;
+  if (std::strcmp(target, "cuda") == 0)
+    return KILN_DEVICE_CUDA;
+  fail(KILN_STATUS_INVALID_MODULE,
+       "module " + module.origin + " has kiln_target '" +
+           std::string(target, strnlen(target, 64)) +
+           "'; this runtime knows 'cpu' and 'cuda'");
+}
+
 std::string describe(const ValueInfo &value) {
   return std::string(dtypeNames[value.dtype]) + " " +
          kiln::detail::formatDims(value.dims.data(), value.dims.size());
@@ -470,6 +486,10 @@ void runModule(const kiln_module &module, const kiln_tensor *const *inputs,
 
   if (module.threads > 0 && module.ompSetNumThreads)
     module.ompSetNumThreads(module.threads);
+  // A CUDA module's run: its stream, its memory, its first device error.
+  std::optional<kiln::cuda::RunScope> gpuRun;
+  if (module.device == KILN_DEVICE_CUDA)
+    gpuRun.emplace();
   module.entry(args.data());
 
   OutputBuffers buffers;
@@ -477,6 +497,8 @@ void runModule(const kiln_module &module, const kiln_tensor *const *inputs,
     buffers.add(reinterpret_cast<void *>(result[at]));
     at += 3 + 2 * module.outputs[o].dims.size();
   }
+  if (gpuRun)
+    gpuRun->finish();
   std::vector<kiln_tensor *> adopted;
   try {
     for (size_t o = 0, at = 0; o < numOutputs; ++o) {
@@ -570,6 +592,10 @@ const char *kiln_status_name(kiln_status status) {
     return "I/O error";
   case KILN_STATUS_OUT_OF_MEMORY:
     return "out of memory";
+  case KILN_STATUS_NO_DEVICE:
+    return "no device";
+  case KILN_STATUS_DEVICE_ERROR:
+    return "device error";
   }
   return "unknown status";
 }
@@ -673,12 +699,22 @@ kiln_status kiln_module_load(const char *path, kiln_module **out,
     if (stat(where.c_str(), &info) != 0)
       fail(KILN_STATUS_NOT_FOUND, "cannot load module '" + std::string(path) +
                                       "': " + std::strerror(errno));
+    // A CUDA module loads its GPU code from its constructors, through
+    // mgpu* calls whose first failure is the thread's GPU error.
+    kiln::cuda::clearRecordedError();
     module->handle = dlopen(where.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!module->handle) {
       const char *reason = dlerror();
+      kiln::cuda::clearRecordedError();
       fail(KILN_STATUS_INVALID_MODULE,
            "cannot load module '" + std::string(path) +
                "': " + (reason ? reason : "dlopen failed"));
+    }
+    try {
+      kiln::cuda::throwRecordedError();
+    } catch (const RuntimeFailure &failure) {
+      fail(failure.status,
+           "cannot load module '" + std::string(path) + "': " + failure.what());
     }
     auto symbol = [&](const char *name) {
       void *address = dlsym(module->handle, name);
@@ -694,6 +730,8 @@ kiln_status kiln_module_load(const char *path, kiln_module **out,
         static_cast<const char *>(symbol("kiln_signature_main"));
     auto entry = reinterpret_cast<kiln_entry_fn>(symbol("kiln_entry_main"));
     bindModule(*module, version, signature, entry);
+    module->device = parseTarget(*module, static_cast<const char *>(dlsym(
+                                              module->handle, "kiln_target")));
     module->ompSetNumThreads = reinterpret_cast<void (*)(int)>(
         dlsym(module->handle, "omp_set_num_threads"));
     *out = module;
@@ -726,11 +764,38 @@ kiln_status kiln_module_from_symbols(const uint32_t *abi_version,
   return status;
 }
 
+const char *kiln_device_name(kiln_device device) {
+  switch (device) {
+  case KILN_DEVICE_CPU:
+    return "cpu";
+  case KILN_DEVICE_CUDA:
+    return "cuda";
+  }
+  return nullptr;
+}
+
+kiln_status kiln_device_available(kiln_device device, kiln_error **error) {
+  return guarded(error, [&] {
+    if (device == KILN_DEVICE_CUDA)
+      kiln::cuda::Device::get();
+    else if (device != KILN_DEVICE_CPU)
+      invalid("invalid device " + std::to_string(static_cast<int>(device)));
+  });
+}
+
+kiln_device kiln_module_device(const kiln_module *module) {
+  return module ? module->device : KILN_DEVICE_CPU;
+}
+
 void kiln_module_unload(kiln_module *module) {
   if (!module)
     return;
-  if (module->handle)
+  if (module->handle) {
     dlclose(module->handle);
+    // A CUDA module unloads its GPU code from its destructors; a failure
+    // there has no one to report to.
+    kiln::cuda::clearRecordedError();
+  }
   delete module;
 }
 

@@ -14,6 +14,12 @@
 |*   FAKE_BAD_VERSION    FAKE_ADD claiming ABI version 2                      *|
 |*   FAKE_BAD_SIGNATURE  a signature with an unknown dtype                    *|
 |*   FAKE_NO_SYMBOLS     none of the ABI's symbols                            *|
+|*   FAKE_BAD_TARGET     FAKE_ADD with kiln_target "tpu"                      *|
+|*   FAKE_CUDA_ADD       FAKE_ADD's signature, compiled "for CUDA": loads its *|
+|*                       GPU code from a constructor and adds on the device   *|
+|*                       through the mgpu* calls of kiln_mgpu.h, as MLIR's    *|
+|*                       lowering would (kernel fake_add of the tests' fake   *|
+|*                       CUDA driver)                                         *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
@@ -30,6 +36,10 @@ int fake_module_is_not_a_kiln_module(void) { return 1; }
 const uint32_t kiln_abi_version = 2;
 #else
 const uint32_t kiln_abi_version = 1;
+#endif
+
+#ifdef FAKE_BAD_TARGET
+const char kiln_target[] = "tpu";
 #endif
 
 /* Writes a rank-`rank` descriptor at `words`; returns the next one. */
@@ -53,7 +63,7 @@ static inline float at2(const int64_t *desc, int64_t i, int64_t j) {
   return aligned[desc[2] + i * desc[5] + j * desc[6]];
 }
 
-#if defined(FAKE_ADD) || defined(FAKE_BAD_VERSION)
+#if defined(FAKE_ADD) || defined(FAKE_BAD_VERSION) || defined(FAKE_BAD_TARGET)
 
 const char kiln_signature_main[] = "input a f32 2 -1 3\n"
                                    "input b f32 2 -1 3\n"
@@ -126,6 +136,54 @@ const char kiln_signature_main[] = "input x f99 1 3\n"
                                    "output y f32 1 3\n";
 
 void kiln_entry_main(void **args) { (void)args; }
+
+#elif defined(FAKE_CUDA_ADD)
+
+#include "kiln/runtime/kiln_mgpu.h"
+
+const char kiln_target[] = "cuda";
+const char kiln_signature_main[] = "input a f32 2 -1 3\n"
+                                   "input b f32 2 -1 3\n"
+                                   "output y f32 2 -1 3\n";
+
+static void *gpuModule;
+static char gpuBinary[] = "FAKE cubin";
+
+__attribute__((constructor)) static void loadGpuCode(void) {
+  gpuModule = mgpuModuleLoad(gpuBinary, sizeof(gpuBinary));
+}
+
+__attribute__((destructor)) static void unloadGpuCode(void) {
+  mgpuModuleUnload(gpuModule);
+}
+
+/* Copies in, launches fake_add with one thread per element (so more than
+ * 1024 elements make the launch fail), copies out. */
+void kiln_entry_main(void **args) {
+  const int64_t *a = (const int64_t *)args[1];
+  const int64_t *b = (const int64_t *)args[2];
+  int64_t rows = a[3], count = rows * 3;
+  size_t bytes = sizeof(float) * (size_t)count;
+  void *stream = mgpuStreamCreate();
+  void *deviceA = mgpuMemAlloc(bytes, stream, 0);
+  void *deviceB = mgpuMemAlloc(bytes, stream, 0);
+  void *deviceY = mgpuMemAlloc(bytes, stream, 0);
+  mgpuMemcpy(deviceA, (void *)(intptr_t)a[1], bytes, stream);
+  mgpuMemcpy(deviceB, (void *)(intptr_t)b[1], bytes, stream);
+  void *kernel = mgpuModuleGetFunction(gpuModule, "fake_add");
+  void *params[] = {&deviceY, &deviceA, &deviceB, &count};
+  mgpuLaunchKernel(kernel, 1, 1, 1, count > 0 ? count : 1, 1, 1, 0, stream,
+                   params, NULL, 4);
+  float *y = (float *)malloc(bytes + sizeof(float));
+  mgpuMemcpy(y, deviceY, bytes, stream);
+  mgpuMemFree(deviceA, stream);
+  mgpuMemFree(deviceB, stream);
+  mgpuMemFree(deviceY, stream);
+  mgpuStreamSynchronize(stream);
+  mgpuStreamDestroy(stream);
+  int64_t sizes[2] = {rows, 3}, strides[2] = {3, 1};
+  putDescriptor((int64_t *)args[0], y, y, 0, 2, sizes, strides);
+}
 
 #else
 #error "define one FAKE_* variant"

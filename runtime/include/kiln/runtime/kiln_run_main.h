@@ -18,7 +18,7 @@ extern "C" {
  * executables that kilnc links with a module:
  *
  *   PROGRAM [MODULE.so] --inputs IN.npz [--outputs OUT.npz] [--threads N]
- *           [--bench N] [--device cpu]
+ *           [--bench N] [--device cpu|cuda]
  *
  * With `module` NULL, the first positional argument is the module to load.
  * Otherwise `module` is run (and unloaded at the end: this call takes it

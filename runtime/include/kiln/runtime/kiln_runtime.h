@@ -49,7 +49,11 @@ typedef enum kiln_status {
   /** Reading or writing a file failed. */
   KILN_STATUS_IO_ERROR = 5,
   /** Memory ran out. */
-  KILN_STATUS_OUT_OF_MEMORY = 6
+  KILN_STATUS_OUT_OF_MEMORY = 6,
+  /** The device is unavailable: "no CUDA device (REASON)". */
+  KILN_STATUS_NO_DEVICE = 7,
+  /** A device (driver) call failed; the message names the call and error. */
+  KILN_STATUS_DEVICE_ERROR = 8
 } kiln_status;
 
 /** An error: a status and a message. Owned by the caller. */
@@ -148,6 +152,30 @@ void *kiln_tensor_data(const kiln_tensor *tensor);
 size_t kiln_tensor_byte_size(const kiln_tensor *tensor);
 
 /*===----------------------------------------------------------------------===*/
+/* Devices                                                                    */
+/*===----------------------------------------------------------------------===*/
+
+/** Where a module's code runs (docs/abi.md, "GPU modules"). */
+typedef enum kiln_device {
+  KILN_DEVICE_CPU = 0,
+  /** CUDA device 0, through the driver loaded at run time (libcuda.so.1). */
+  KILN_DEVICE_CUDA = 1
+} kiln_device;
+
+/** The name of `device` ("cpu", "cuda"), or NULL if it is invalid. */
+const char *kiln_device_name(kiln_device device);
+
+/**
+ * Checks that `device` can run modules. The CPU always can. For CUDA, the
+ * first call from any thread loads the driver (libcuda.so.1, or the path in
+ * the environment variable KILN_CUDA_DRIVER) and sets up device 0; it fails
+ * with KILN_STATUS_NO_DEVICE and "no CUDA device (REASON)" when the driver
+ * cannot be loaded, cuInit fails or there are no devices. The outcome is
+ * kept for the life of the process.
+ */
+kiln_status kiln_device_available(kiln_device device, kiln_error **error);
+
+/*===----------------------------------------------------------------------===*/
 /* Modules                                                                    */
 /*===----------------------------------------------------------------------===*/
 
@@ -162,8 +190,10 @@ typedef void (*kiln_entry_fn)(void **args);
  * `kiln_abi_version`, `kiln_signature_main` and `kiln_entry_main`. Fails with
  * KILN_STATUS_NOT_FOUND for a missing file or symbol and with
  * KILN_STATUS_INVALID_MODULE for another ABI version or a malformed
- * signature. A path without '/' is taken relative to the current directory,
- * never searched for on the library path.
+ * signature or `kiln_target`. A path without '/' is taken relative to the
+ * current directory, never searched for on the library path. A CUDA module
+ * loads its GPU code as it is opened; if that fails (e.g.
+ * KILN_STATUS_NO_DEVICE), so does this call.
  */
 kiln_status kiln_module_load(const char *path, kiln_module **out,
                              kiln_error **error);
@@ -178,6 +208,12 @@ kiln_status kiln_module_load(const char *path, kiln_module **out,
 kiln_status kiln_module_from_symbols(const uint32_t *abi_version,
                                      const char *signature, kiln_entry_fn entry,
                                      kiln_module **out, kiln_error **error);
+
+/**
+ * The device `module` was compiled for: its optional `kiln_target` symbol
+ * (docs/abi.md); KILN_DEVICE_CPU without one, and for NULL.
+ */
+kiln_device kiln_module_device(const kiln_module *module);
 
 /** Releases `module` (and dlcloses its library); NULL is ignored. */
 void kiln_module_unload(kiln_module *module);
@@ -237,6 +273,10 @@ int32_t kiln_module_threads(const kiln_module *module);
  *
  * Runs may proceed concurrently on one module from several threads, as the
  * compiled code is reentrant (docs/abi.md).
+ *
+ * A CUDA module's run uses one stream of its own and the runtime's device
+ * memory pool; a failed device call fails the run (KILN_STATUS_NO_DEVICE or
+ * KILN_STATUS_DEVICE_ERROR, the message naming the driver call and error).
  */
 kiln_status kiln_module_run(const kiln_module *module,
                             const kiln_tensor *const *inputs, size_t num_inputs,
