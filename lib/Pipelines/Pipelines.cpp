@@ -12,6 +12,8 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Affine/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/Arith/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -20,12 +22,19 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
-#include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/AllInterfaces.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/IR/TensorTilingInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/SubsetInsertionOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/Transforms/SubsetOpInterfaceImpl.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -40,6 +49,7 @@ std::optional<Stage> mlir::kiln::parseStage(StringRef name) {
       .Case("import", Stage::Import)
       .Case("kiln", Stage::Kiln)
       .Case("linalg", Stage::Linalg)
+      .Case("vector", Stage::Vector)
       .Case("bufferized", Stage::Bufferized)
       .Case("llvm", Stage::LLVM)
       .Default(std::nullopt);
@@ -53,6 +63,8 @@ StringRef mlir::kiln::stageName(Stage stage) {
     return "kiln";
   case Stage::Linalg:
     return "linalg";
+  case Stage::Vector:
+    return "vector";
   case Stage::Bufferized:
     return "bufferized";
   case Stage::LLVM:
@@ -74,22 +86,31 @@ static std::string stagePipeline(Stage stage, const PipelineOptions &options) {
     return "func.func(canonicalize,kiln-infer-shapes,cse)";
   case Stage::Linalg:
     return "convert-kiln-to-linalg,func.func(canonicalize,cse)";
+  case Stage::Vector:
+    return "func.func(linalg-fuse-elementwise-ops,kiln-cpu-tile,canonicalize,"
+           "cse,kiln-cpu-vectorize,canonicalize,cse)";
   case Stage::Bufferized:
+    // Folding views into the vector transfers and CSE let a contraction's
+    // output tile be read before its k loop and written after it.
     return std::string("one-shot-bufferize{bufferize-function-boundaries=1 "
                        "function-boundary-type-conversion=identity-layout-map},"
                        "func.func(kiln-plan-memory{report=") +
            (options.reportMemory ? "1" : "0") +
            "}),"
            "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
-           "func.func(kiln-memref-copy-to-linalg,convert-linalg-to-loops),"
+           "func.func(fold-memref-alias-ops,cse,kiln-hoist-vector-transfers,"
+           "kiln-memref-copy-to-linalg,convert-linalg-to-loops),"
            "canonicalize";
   case Stage::LLVM:
-    return "convert-math-to-funcs,convert-scf-to-cf,expand-strided-metadata,"
-           "lower-affine,"
-           "finalize-memref-to-llvm,convert-math-to-llvm,"
-           "convert-math-to-libm,convert-arith-to-llvm,"
-           "convert-index-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,"
-           "reconcile-unrealized-casts";
+    // Math goes first: libm calls are scalar, so a vector math op without an
+    // LLVM intrinsic is unrolled while the vector dialect is still there.
+    return "convert-vector-to-scf{full-unroll=1},convert-math-to-funcs,"
+           "convert-math-to-llvm,convert-math-to-libm,"
+           "lower-affine,convert-scf-to-cf,convert-vector-to-llvm,"
+           "expand-strided-metadata,lower-affine,"
+           "finalize-memref-to-llvm,convert-arith-to-llvm,"
+           "convert-index-to-llvm,convert-ub-to-llvm,convert-func-to-llvm,"
+           "convert-cf-to-llvm,reconcile-unrealized-casts";
   }
   llvm_unreachable("unknown stage");
 }
@@ -104,15 +125,26 @@ LogicalResult mlir::kiln::addStagePasses(OpPassManager &pm, Stage stage,
 
 void mlir::kiln::registerPipelineDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
-  registry.insert<bufferization::BufferizationDialect, memref::MemRefDialect,
-                  scf::SCFDialect, cf::ControlFlowDialect,
-                  affine::AffineDialect, LLVM::LLVMDialect>();
+  registry
+      .insert<bufferization::BufferizationDialect, memref::MemRefDialect,
+              scf::SCFDialect, cf::ControlFlowDialect, affine::AffineDialect,
+              vector::VectorDialect, LLVM::LLVMDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
       registry);
-  linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  // Linalg's bufferization, tiling, subset and value-bounds models.
+  linalg::registerAllDialectInterfaceImplementations(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  vector::registerBufferizableOpInterfaceExternalModels(registry);
+  // What tiling, peeling and hoisting ask of the ops they meet.
+  affine::registerValueBoundsOpInterfaceExternalModels(registry);
+  arith::registerValueBoundsOpInterfaceExternalModels(registry);
+  scf::registerValueBoundsOpInterfaceExternalModels(registry);
+  tensor::registerValueBoundsOpInterfaceExternalModels(registry);
+  tensor::registerTilingInterfaceExternalModels(registry);
+  tensor::registerSubsetOpInterfaceExternalModels(registry);
+  vector::registerSubsetOpInterfaceExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
 }
@@ -127,13 +159,12 @@ void mlir::kiln::registerPipelines() {
     bufferization::registerBufferizationPipelines();
     registerLinalgPasses();
     memref::registerMemRefPasses();
-    PassPipelineRegistration<>(
-        "kiln-lower-to-llvm", "Runs every stage from kiln to the LLVM dialect",
-        [](OpPassManager &pm) {
-          for (Stage stage :
-               {Stage::Kiln, Stage::Linalg, Stage::Bufferized, Stage::LLVM})
-            (void)addStagePasses(pm, stage);
-        });
+    PassPipelineRegistration<>("kiln-lower-to-llvm",
+                               "Runs every stage from kiln to the LLVM dialect",
+                               [](OpPassManager &pm) {
+                                 for (Stage stage : kCompileStages)
+                                   (void)addStagePasses(pm, stage);
+                               });
     return true;
   }();
   (void)registered;

@@ -12,6 +12,7 @@
 #include "kiln/InitAllDialects.h"
 #include "kiln/InitAllPasses.h"
 #include "kiln/Pipelines/Pipelines.h"
+#include "kiln/Target/CUDA/CUDATarget.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -19,8 +20,10 @@
 int main(int argc, char **argv) {
   mlir::kiln::registerAllPasses();
   mlir::kiln::registerPipelines();
+  mlir::kiln::registerCUDATargetPasses();
   mlir::DialectRegistry registry;
   mlir::kiln::registerPipelineDialects(registry);
+  mlir::kiln::registerCUDATargetDialects(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Kiln optimizer driver\n", registry));
 }

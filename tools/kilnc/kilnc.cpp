@@ -9,7 +9,7 @@
 //   kilnc --list-onnx-ops
 //
 // Stages, in order (include/kiln/Pipelines/Pipelines.h): import, kiln,
-// linalg, bufferized, llvm. --emit=mlir prints the module after
+// linalg, vector, bufferized, llvm. --emit=mlir prints the module after
 // --stop-after (default: the last, llvm); the other outputs run every stage
 // and then LLVM. Every file is written through a temporary file renamed
 // into place, so a failed run leaves nothing behind.
@@ -19,11 +19,13 @@
 #include "kiln/Import/ONNX/ONNXImporter.h"
 #include "kiln/Pipelines/Pipelines.h"
 #include "kiln/Target/CPU/CPUTarget.h"
+#include "kiln/Target/CUDA/CUDATarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/ADT/ScopeExit.h"
@@ -45,6 +47,8 @@ namespace {
 
 enum class Emit { MLIR, Lib, Static, Exe, Obj, Asm, LLVM, PTX };
 
+enum class Target { CPU, CUDA };
+
 cl::OptionCategory kilncCategory("kilnc options");
 
 cl::opt<bool> listONNXOps("list-onnx-ops",
@@ -52,9 +56,10 @@ cl::opt<bool> listONNXOps("list-onnx-ops",
                                    "one per line, and exit"),
                           cl::init(false), cl::cat(kilncCategory));
 
-cl::opt<std::string> inputFile(cl::Positional,
-                               cl::desc("<model.onnx | model.onnxtxt>"),
-                               cl::cat(kilncCategory));
+cl::opt<std::string>
+    inputFile(cl::Positional,
+              cl::desc("<model.onnx | model.onnxtxt | module.mlir>"),
+              cl::cat(kilncCategory));
 
 cl::opt<std::string>
     outputFile("o",
@@ -75,6 +80,21 @@ cl::opt<Emit> emit(
                clEnumValN(Emit::LLVM, "llvm", "LLVM IR"),
                clEnumValN(Emit::PTX, "ptx", "PTX for NVIDIA GPUs")),
     cl::cat(kilncCategory));
+
+cl::opt<Target> targetKind(
+    "target", cl::desc("The device the model runs on"), cl::init(Target::CPU),
+    cl::values(clEnumValN(Target::CPU, "cpu", "the host CPU (default)"),
+               clEnumValN(Target::CUDA, "cuda",
+                          "NVIDIA GPUs: kernels as PTX (and a cubin when "
+                          "the CUDA toolkit is there), host code on the "
+                          "CPU")),
+    cl::cat(kilncCategory));
+
+cl::opt<std::string>
+    cudaArch("cuda-arch",
+             cl::desc("With --target=cuda, the GPU architecture: sm_80 (the "
+                      "default), sm_90, ..."),
+             cl::init("sm_80"), cl::cat(kilncCategory));
 
 cl::opt<std::string> cpu("cpu",
                          cl::desc("The CPU to generate code for: native (the "
@@ -169,13 +189,28 @@ LogicalResult runStages(ModuleOp module, Stage done, Stage last,
   pm.enableTiming(timing);
   kiln::PipelineOptions options;
   options.reportMemory = reportMemory;
-  for (Stage stage :
-       {Stage::Kiln, Stage::Linalg, Stage::Bufferized, Stage::LLVM}) {
+  for (Stage stage : kiln::kCompileStages) {
     if (stage <= done || stage > last)
       continue;
     if (failed(kiln::addStagePasses(pm, stage, options)))
       return failure();
   }
+  return pm.run(module);
+}
+
+/// Runs the CUDA target's stages after `linalg` up to `last`.
+LogicalResult runCUDAStages(ModuleOp module, kiln::CUDAStage last,
+                            const kiln::CUDATargetOptions &options,
+                            TimingScope &timing) {
+  PassManager pm(module.getContext());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  pm.enableTiming(timing);
+  if (failed(kiln::addCUDAStagePasses(pm, kiln::CUDAStage::GPU, options)))
+    return failure();
+  if (last == kiln::CUDAStage::LLVM &&
+      failed(kiln::addCUDAStagePasses(pm, kiln::CUDAStage::LLVM, options)))
+    return failure();
   return pm.run(module);
 }
 
@@ -188,6 +223,7 @@ int main(int argc, char **argv) {
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
   kiln::registerPipelines();
+  kiln::registerCUDATargetPasses();
   // LLVM's code generator registers its own --stop-after (a pass name);
   // kilnc's names a stage, so that one is unregistered first.
   if (cl::Option *llvmStopAfter =
@@ -196,7 +232,7 @@ int main(int argc, char **argv) {
   cl::opt<std::string> stopAfter(
       "stop-after",
       cl::desc("With --emit=mlir, the last stage to run: import, kiln, "
-               "linalg, bufferized or llvm (the default)"),
+               "linalg, vector, bufferized or llvm (the default)"),
       cl::init("llvm"), cl::cat(kilncCategory));
   cl::HideUnrelatedOptions({&kilncCategory, &getColorCategory()});
   cl::ParseCommandLineOptions(argc, argv, "Kiln compiler driver\n");
@@ -208,25 +244,53 @@ int main(int argc, char **argv) {
   }
   if (inputFile.empty())
     return fail("no input model given (kilnc MODEL.onnx ...)");
-  std::optional<Stage> last = kiln::parseStage(stopAfter);
+  // --target=cuda shares the stages up to linalg and has its own after it.
+  std::optional<kiln::CUDAStage> cudaLast;
+  if (targetKind == Target::CUDA)
+    cudaLast = kiln::parseCUDAStage(stopAfter);
+  std::optional<Stage> last =
+      cudaLast ? Stage::Linalg : kiln::parseStage(stopAfter);
   if (!last)
     return fail("unknown stage '" + stopAfter +
-                "' for --stop-after (import, kiln, linalg, bufferized, "
-                "llvm)");
+                "' for --stop-after (import, kiln, linalg, vector, "
+                "bufferized, llvm)");
   if (stopAfter.getNumOccurrences() && emit != Emit::MLIR)
     return fail("--stop-after needs --emit=mlir");
-  if (emit == Emit::PTX)
+  if (targetKind == Target::CUDA && !cudaLast && *last > Stage::Linalg)
+    return fail("--target=cuda stops after import, kiln, linalg, gpu or "
+                "llvm, not '" +
+                stopAfter + "'");
+  if (emit == Emit::PTX && targetKind != Target::CUDA)
+    return fail("--emit=ptx needs --target=cuda");
+  if (targetKind == Target::CUDA && (emit == Emit::Static || emit == Emit::Exe))
     return fail("--emit=" + emitName(emit) +
-                " is not available in this build of Kiln yet; use "
-                "--emit=lib, static, exe, obj, asm, llvm or mlir");
+                " is not available for --target=cuda yet; use --emit=lib, "
+                "obj, asm, llvm, ptx or mlir");
+  if (cudaArch.getNumOccurrences() && targetKind != Target::CUDA)
+    return fail("--cuda-arch needs --target=cuda");
+  if (targetKind == Target::CUDA && !kiln::isSupportedCUDAArch(cudaArch))
+    return fail("unknown CUDA architecture '" + cudaArch +
+                "' for --cuda-arch (" + kiln::supportedCUDAArchs() + ")");
   if (optLevel > 3)
     return fail("-O" + Twine(optLevel.getValue()) + " is not a level (0-3)");
   kiln::CPUTargetOptions target;
   target.cpu = cpu;
   target.optLevel = optLevel;
+  kiln::CUDATargetOptions cudaTarget;
+  if (targetKind == Target::CUDA) {
+    cudaTarget.chip = cudaArch;
+    cudaTarget.optLevel = optLevel;
+    cudaTarget.toolkitPath = kiln::findCUDAToolkit();
+    // The PTX is always embedded; with the toolkit's ptxas, inside a fatbin
+    // beside the cubin.
+    if (emit != Emit::PTX && kiln::canEmbedCubin(cudaTarget.toolkitPath))
+      cudaTarget.format = kiln::GPUBinaryFormat::Fatbin;
+  }
 
   DialectRegistry registry;
   kiln::registerPipelineDialects(registry);
+  if (targetKind == Target::CUDA)
+    kiln::registerCUDATargetDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   // Errors keep MLIR's default printing; remarks and warnings (such as
@@ -259,7 +323,12 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module;
   {
     TimingScope importTiming = timing.nest("import");
-    module = kiln::importONNXFile(inputFile, context);
+    // A .mlir input is a module in the kiln dialect (such as the output
+    // of kiln-opt --kiln-autodiff), compiled as it is.
+    if (StringRef(inputFile).ends_with(".mlir"))
+      module = parseSourceFile<ModuleOp>(inputFile, &context);
+    else
+      module = kiln::importONNXFile(inputFile, context);
   }
   if (!module)
     return 1;
@@ -271,6 +340,9 @@ int main(int argc, char **argv) {
     if (*last >= Stage::Linalg)
       entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
     if (failed(runStages(*module, Stage::Import, *last, timing)))
+      return 1;
+    if (cudaLast &&
+        failed(runCUDAStages(*module, *cudaLast, cudaTarget, timing)))
       return 1;
     std::string path = outputFile.empty() ? "-" : outputFile.getValue();
     return writeOutput(path, [&](raw_ostream &os) { module->print(os); });
@@ -285,8 +357,21 @@ int main(int argc, char **argv) {
   if (!signature)
     return fail(signature.takeError());
   entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
-  if (failed(runStages(*module, Stage::Kiln, Stage::LLVM, timing)))
+  if (failed(runStages(*module, Stage::Kiln,
+                       targetKind == Target::CUDA ? Stage::Linalg : Stage::LLVM,
+                       timing)))
     return 1;
+  if (targetKind == Target::CUDA &&
+      failed(runCUDAStages(*module, kiln::CUDAStage::LLVM, cudaTarget, timing)))
+    return 1;
+  if (emit == Emit::PTX) {
+    Expected<std::string> ptx = kiln::collectPTX(*module);
+    if (!ptx)
+      return fail(ptx.takeError());
+    std::string path =
+        outputFile.empty() ? defaultOutput("ptx") : outputFile.getValue();
+    return writeOutput(path, [&](raw_ostream &os) { os << *ptx; });
+  }
 
   LLVMContext llvmContext;
   Expected<std::unique_ptr<llvm::Module>> llvmModule = [&] {
@@ -296,6 +381,8 @@ int main(int argc, char **argv) {
   }();
   if (!llvmModule)
     return fail(llvmModule.takeError());
+  if (targetKind == Target::CUDA)
+    kiln::addCUDATargetSymbol(**llvmModule);
 
   switch (emit) {
   case Emit::LLVM: {

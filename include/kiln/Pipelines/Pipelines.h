@@ -9,6 +9,8 @@
 //
 //   kiln        graph-level clean-up: canonicalize, shape inference, CSE
 //   linalg      kiln lowered to linalg/tensor/arith/math on tensors
+//   vector      elementwise fusion, then the CPU strategies: tiled, peeled and
+//               vectorized linalg on tensors
 //   bufferized  one-shot bufferization, static memory planning (one arena
 //               per call), buffer deallocation, loops
 //   llvm        the LLVM dialect, with the entry's C interface
@@ -27,7 +29,11 @@
 namespace mlir {
 namespace kiln {
 
-enum class Stage { Import, Kiln, Linalg, Bufferized, LLVM };
+enum class Stage { Import, Kiln, Linalg, Vector, Bufferized, LLVM };
+
+/// Every stage after Import, in order.
+inline constexpr Stage kCompileStages[] = {
+    Stage::Kiln, Stage::Linalg, Stage::Vector, Stage::Bufferized, Stage::LLVM};
 
 /// The stage named `name` (as --stop-after spells it), if there is one.
 std::optional<Stage> parseStage(llvm::StringRef name);

@@ -17,16 +17,17 @@
 // Trigonometric and hyperbolic functions
 //===----------------------------------------------------------------------===//
 
-def Kiln_TanOp : Kiln_SimpleUnaryOp<"tan", "tan(x)">;
-def Kiln_AsinOp : Kiln_SimpleUnaryOp<"asin", "asin(x) (NaN outside [-1, 1])">;
-def Kiln_AcosOp : Kiln_SimpleUnaryOp<"acos", "acos(x) (NaN outside [-1, 1])">;
-def Kiln_AtanOp : Kiln_SimpleUnaryOp<"atan", "atan(x)">;
-def Kiln_SinhOp : Kiln_SimpleUnaryOp<"sinh", "sinh(x)">;
-def Kiln_CoshOp : Kiln_SimpleUnaryOp<"cosh", "cosh(x)">;
-def Kiln_AsinhOp : Kiln_SimpleUnaryOp<"asinh", "asinh(x)">;
-def Kiln_AcoshOp : Kiln_SimpleUnaryOp<"acosh", "acosh(x) (NaN below 1)">;
+def Kiln_TanOp : Kiln_SimpleUnaryOp<"tan", "tan(x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_AsinOp : Kiln_SimpleUnaryOp<"asin", "asin(x) (NaN outside [-1, 1])", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_AcosOp : Kiln_SimpleUnaryOp<"acos", "acos(x) (NaN outside [-1, 1])", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_AtanOp : Kiln_SimpleUnaryOp<"atan", "atan(x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_SinhOp : Kiln_SimpleUnaryOp<"sinh", "sinh(x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_CoshOp : Kiln_SimpleUnaryOp<"cosh", "cosh(x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_AsinhOp : Kiln_SimpleUnaryOp<"asinh", "asinh(x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_AcoshOp : Kiln_SimpleUnaryOp<"acosh", "acosh(x) (NaN below 1)", Kiln_FloatTensor, [Kiln_HasGradient]>;
 def Kiln_AtanhOp
-    : Kiln_SimpleUnaryOp<"atanh", "atanh(x) (+-inf at +-1, NaN outside)">;
+    : Kiln_SimpleUnaryOp<"atanh", "atanh(x) (+-inf at +-1, NaN outside)", Kiln_FloatTensor,
+                         [Kiln_HasGradient]>;
 
 //===----------------------------------------------------------------------===//
 // Float classification

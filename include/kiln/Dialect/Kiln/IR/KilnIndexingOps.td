@@ -182,7 +182,7 @@ def Kiln_GridSampleOp : Kiln_Op<"grid_sample"> {
 // Gather and scatter
 //===----------------------------------------------------------------------===//
 
-def Kiln_GatherElementsOp : Kiln_Op<"gather_elements"> {
+def Kiln_GatherElementsOp : Kiln_Op<"gather_elements", [Kiln_HasGradient]> {
   let summary = "gathers elements along an axis by an index tensor";
   let description = [{
     `output[i][j][k] = data[index[i][j][k]][j][k]` for `axis = 0`, and so on;
@@ -230,7 +230,7 @@ def Kiln_ScatterElementsOp : Kiln_Op<"scatter_elements"> {
   }];
 }
 
-def Kiln_GatherNDOp : Kiln_Op<"gather_nd"> {
+def Kiln_GatherNDOp : Kiln_Op<"gather_nd", [Kiln_HasGradient]> {
   let summary = "gathers slices by multi-dimensional indices (ONNX GatherND)";
   let description = [{
     The last dimension `k` of `indices` (static) indexes the `k` dimensions
@@ -344,7 +344,7 @@ def Kiln_UniqueOp : Kiln_Op<"unique"> {
 // Masks, scans, sorting, repetition
 //===----------------------------------------------------------------------===//
 
-def Kiln_TriluOp : Kiln_Op<"trilu"> {
+def Kiln_TriluOp : Kiln_Op<"trilu", [Kiln_HasGradient]> {
   let summary = "keeps the upper or lower triangle of the last two dimensions";
   let description = [{
     ONNX `Trilu`: with `upper`, keeps the elements with `col - row >= k`,
@@ -365,7 +365,8 @@ def Kiln_TriluOp : Kiln_Op<"trilu"> {
   }];
 }
 
-class Kiln_ScanOp<string mnemonic, string what> : Kiln_Op<mnemonic> {
+class Kiln_ScanOp<string mnemonic, string what, list<Trait> traits = []>
+    : Kiln_Op<mnemonic, traits> {
   let summary = "cumulative " # what # " along an axis";
   let description = "ONNX `Cum" # !if(!eq(what, "sum"), "Sum", "Prod") #
       "`: the cumulative " # what # " along the axis given by the integer "
@@ -386,10 +387,10 @@ class Kiln_ScanOp<string mnemonic, string what> : Kiln_Op<mnemonic> {
           adaptor.getAxis(), inferredReturnTypes);
   }];
 }
-def Kiln_CumSumOp : Kiln_ScanOp<"cumsum", "sum">;
+def Kiln_CumSumOp : Kiln_ScanOp<"cumsum", "sum", [Kiln_HasGradient]>;
 def Kiln_CumProdOp : Kiln_ScanOp<"cumprod", "product">;
 
-def Kiln_TopKOp : Kiln_Op<"top_k"> {
+def Kiln_TopKOp : Kiln_Op<"top_k", [Kiln_HasGradient]> {
   let summary = "the k largest or smallest elements along an axis";
   let description = [{
     ONNX `TopK`: `k` is a one-element `i64` tensor. Returns the values and
@@ -435,7 +436,7 @@ def Kiln_OneHotOp : Kiln_Op<"one_hot"> {
   }];
 }
 
-def Kiln_TileOp : Kiln_Op<"tile"> {
+def Kiln_TileOp : Kiln_Op<"tile", [Kiln_HasGradient]> {
   let summary = "repeats a tensor along each dimension";
   let description = [{
     ONNX `Tile`: `repeats` is a 1-D integer tensor with one non-negative
@@ -454,7 +455,7 @@ def Kiln_TileOp : Kiln_Op<"tile"> {
   }];
 }
 
-def Kiln_ReverseSequenceOp : Kiln_Op<"reverse_sequence"> {
+def Kiln_ReverseSequenceOp : Kiln_Op<"reverse_sequence", [Kiln_HasGradient]> {
   let summary = "reverses the first sequence_lens[b] elements of each batch";
   let description = [{
     ONNX `ReverseSequence`: for each `b` along `batch_axis`, the first

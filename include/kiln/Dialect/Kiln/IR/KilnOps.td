@@ -18,6 +18,7 @@ include "kiln/Dialect/Kiln/IR/KilnDialect.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "kiln/Dialect/Kiln/IR/KilnInterfaces.td"
 
 //===----------------------------------------------------------------------===//
 // Type constraints
@@ -96,8 +97,9 @@ class Kiln_BinaryOp<string mnemonic, Type operandType = Kiln_Tensor,
 }
 
 /// Reduction over `axes`, keeping them as size-1 dimensions if `keepdims`.
-class Kiln_ReduceOp<string mnemonic, string what>
-    : Kiln_Op<mnemonic> {
+class Kiln_ReduceOp<string mnemonic, string what,
+                    list<Trait> traits = []>
+    : Kiln_Op<mnemonic, traits> {
   let summary = "reduces a tensor with " # what # " over the given axes";
   let description = "Reduces `input` with " # what # " over `axes` (sorted, "
       "unique and non-negative). With `keepdims` the reduced dimensions stay "
@@ -145,7 +147,7 @@ def Kiln_ConstantOp : Kiln_Op<"constant", [ConstantLike]> {
   let hasFolder = 1;
 }
 
-def Kiln_IdentityOp : Kiln_UnaryOp<"identity", Kiln_Tensor> {
+def Kiln_IdentityOp : Kiln_UnaryOp<"identity", Kiln_Tensor, [Kiln_HasGradient]> {
   let summary = "returns its operand; always folded away";
   let description = [{
     ```mlir
@@ -160,8 +162,9 @@ def Kiln_IdentityOp : Kiln_UnaryOp<"identity", Kiln_Tensor> {
 //===----------------------------------------------------------------------===//
 
 class Kiln_SimpleUnaryOp<string mnemonic, string formula,
-                         Type type = Kiln_FloatTensor>
-    : Kiln_UnaryOp<mnemonic, type> {
+                         Type type = Kiln_FloatTensor,
+                         list<Trait> traits = []>
+    : Kiln_UnaryOp<mnemonic, type, traits> {
   let summary = "elementwise " # formula;
   let description = "Computes `" # formula # "` for each element of `input`." # [{
 
@@ -171,30 +174,30 @@ class Kiln_SimpleUnaryOp<string mnemonic, string formula,
   }];
 }
 
-def Kiln_NegOp : Kiln_SimpleUnaryOp<"neg", "-x", Kiln_Tensor> {
+def Kiln_NegOp : Kiln_SimpleUnaryOp<"neg", "-x", Kiln_Tensor, [Kiln_HasGradient]> {
   let hasFolder = 1;
 }
-def Kiln_AbsOp : Kiln_SimpleUnaryOp<"abs", "|x|", Kiln_Tensor>;
-def Kiln_SignOp : Kiln_SimpleUnaryOp<"sign", "sign(x)", Kiln_Tensor>;
-def Kiln_ExpOp : Kiln_SimpleUnaryOp<"exp", "e^x">;
-def Kiln_LogOp : Kiln_SimpleUnaryOp<"log", "ln(x)">;
-def Kiln_SqrtOp : Kiln_SimpleUnaryOp<"sqrt", "sqrt(x)">;
-def Kiln_ReciprocalOp : Kiln_SimpleUnaryOp<"reciprocal", "1/x">;
-def Kiln_TanhOp : Kiln_SimpleUnaryOp<"tanh", "tanh(x)">;
-def Kiln_SigmoidOp : Kiln_SimpleUnaryOp<"sigmoid", "1/(1+e^-x)">;
-def Kiln_ReluOp : Kiln_SimpleUnaryOp<"relu", "max(x, 0)", Kiln_Tensor>;
-def Kiln_ErfOp : Kiln_SimpleUnaryOp<"erf", "erf(x)">;
-def Kiln_FloorOp : Kiln_SimpleUnaryOp<"floor", "floor(x)">;
-def Kiln_CeilOp : Kiln_SimpleUnaryOp<"ceil", "ceil(x)">;
-def Kiln_RoundOp : Kiln_SimpleUnaryOp<"round", "x rounded half to even">;
-def Kiln_SinOp : Kiln_SimpleUnaryOp<"sin", "sin(x)">;
-def Kiln_CosOp : Kiln_SimpleUnaryOp<"cos", "cos(x)">;
-def Kiln_SoftplusOp : Kiln_SimpleUnaryOp<"softplus", "ln(1+e^x)">;
+def Kiln_AbsOp : Kiln_SimpleUnaryOp<"abs", "|x|", Kiln_Tensor, [Kiln_HasGradient]>;
+def Kiln_SignOp : Kiln_SimpleUnaryOp<"sign", "sign(x)", Kiln_Tensor, [Kiln_HasGradient]>;
+def Kiln_ExpOp : Kiln_SimpleUnaryOp<"exp", "e^x", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_LogOp : Kiln_SimpleUnaryOp<"log", "ln(x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_SqrtOp : Kiln_SimpleUnaryOp<"sqrt", "sqrt(x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_ReciprocalOp : Kiln_SimpleUnaryOp<"reciprocal", "1/x", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_TanhOp : Kiln_SimpleUnaryOp<"tanh", "tanh(x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_SigmoidOp : Kiln_SimpleUnaryOp<"sigmoid", "1/(1+e^-x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_ReluOp : Kiln_SimpleUnaryOp<"relu", "max(x, 0)", Kiln_Tensor, [Kiln_HasGradient]>;
+def Kiln_ErfOp : Kiln_SimpleUnaryOp<"erf", "erf(x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_FloorOp : Kiln_SimpleUnaryOp<"floor", "floor(x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_CeilOp : Kiln_SimpleUnaryOp<"ceil", "ceil(x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_RoundOp : Kiln_SimpleUnaryOp<"round", "x rounded half to even", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_SinOp : Kiln_SimpleUnaryOp<"sin", "sin(x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_CosOp : Kiln_SimpleUnaryOp<"cos", "cos(x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
+def Kiln_SoftplusOp : Kiln_SimpleUnaryOp<"softplus", "ln(1+e^x)", Kiln_FloatTensor, [Kiln_HasGradient]>;
 def Kiln_NotOp : Kiln_SimpleUnaryOp<"not", "logical not", Kiln_BoolTensor> {
   let hasFolder = 1;
 }
 
-def Kiln_LeakyReluOp : Kiln_UnaryOp<"leaky_relu"> {
+def Kiln_LeakyReluOp : Kiln_UnaryOp<"leaky_relu", Kiln_FloatTensor, [Kiln_HasGradient]> {
   let summary = "elementwise x if x >= 0 else alpha * x";
   let description = [{
     ```mlir
@@ -204,7 +207,7 @@ def Kiln_LeakyReluOp : Kiln_UnaryOp<"leaky_relu"> {
   let arguments = (ins Kiln_FloatTensor:$input, F32Attr:$alpha);
 }
 
-def Kiln_EluOp : Kiln_UnaryOp<"elu"> {
+def Kiln_EluOp : Kiln_UnaryOp<"elu", Kiln_FloatTensor, [Kiln_HasGradient]> {
   let summary = "elementwise x if x >= 0 else alpha * (e^x - 1)";
   let description = [{
     ```mlir
@@ -214,7 +217,7 @@ def Kiln_EluOp : Kiln_UnaryOp<"elu"> {
   let arguments = (ins Kiln_FloatTensor:$input, F32Attr:$alpha);
 }
 
-def Kiln_GeluOp : Kiln_UnaryOp<"gelu"> {
+def Kiln_GeluOp : Kiln_UnaryOp<"gelu", Kiln_FloatTensor, [Kiln_HasGradient]> {
   let summary = "Gaussian error linear unit";
   let description = [{
     `x * Phi(x)` with `approximate = none` (through `erf`), or the `tanh`
@@ -229,7 +232,7 @@ def Kiln_GeluOp : Kiln_UnaryOp<"gelu"> {
                        Kiln_GeluApproximationAttr:$approximate);
 }
 
-def Kiln_ClipOp : Kiln_UnaryOp<"clip", Kiln_Tensor> {
+def Kiln_ClipOp : Kiln_UnaryOp<"clip", Kiln_Tensor, [Kiln_HasGradient]> {
   let summary = "clamps each element to [min, max]";
   let description = [{
     Clamps each element; a missing bound is unbounded. `min` must not
@@ -247,7 +250,7 @@ def Kiln_ClipOp : Kiln_UnaryOp<"clip", Kiln_Tensor> {
   }];
 }
 
-def Kiln_CastOp : Kiln_Op<"cast"> {
+def Kiln_CastOp : Kiln_Op<"cast", [Kiln_HasGradient]> {
   let summary = "converts each element to another element type";
   let description = [{
     Converts to the element type `to` with ONNX's `Cast` semantics:
@@ -313,19 +316,19 @@ def Kiln_BitcastOp : Kiln_Op<"bitcast"> {
 // Elementwise binary, comparisons, logic, select
 //===----------------------------------------------------------------------===//
 
-def Kiln_AddOp : Kiln_BinaryOp<"add"> {
+def Kiln_AddOp : Kiln_BinaryOp<"add", Kiln_Tensor, Kiln_Tensor, [Kiln_HasGradient]> {
   let summary = "elementwise addition with broadcasting";
   let hasFolder = 1;
 }
-def Kiln_SubOp : Kiln_BinaryOp<"sub"> {
+def Kiln_SubOp : Kiln_BinaryOp<"sub", Kiln_Tensor, Kiln_Tensor, [Kiln_HasGradient]> {
   let summary = "elementwise subtraction with broadcasting";
   let hasFolder = 1;
 }
-def Kiln_MulOp : Kiln_BinaryOp<"mul"> {
+def Kiln_MulOp : Kiln_BinaryOp<"mul", Kiln_Tensor, Kiln_Tensor, [Kiln_HasGradient]> {
   let summary = "elementwise multiplication with broadcasting";
   let hasFolder = 1;
 }
-def Kiln_DivOp : Kiln_BinaryOp<"div"> {
+def Kiln_DivOp : Kiln_BinaryOp<"div", Kiln_Tensor, Kiln_Tensor, [Kiln_HasGradient]> {
   let summary = "elementwise division with broadcasting";
   let description = [{
     Divides element by element with numpy broadcasting; integer division
@@ -337,14 +340,14 @@ def Kiln_DivOp : Kiln_BinaryOp<"div"> {
   }];
   let hasFolder = 1;
 }
-def Kiln_PowOp : Kiln_BinaryOp<"pow"> {
+def Kiln_PowOp : Kiln_BinaryOp<"pow", Kiln_Tensor, Kiln_Tensor, [Kiln_HasGradient]> {
   let summary = "elementwise power with broadcasting";
 }
-def Kiln_MaxOp : Kiln_BinaryOp<"max"> {
+def Kiln_MaxOp : Kiln_BinaryOp<"max", Kiln_Tensor, Kiln_Tensor, [Kiln_HasGradient]> {
   let summary = "elementwise maximum with broadcasting";
   let hasFolder = 1;
 }
-def Kiln_MinOp : Kiln_BinaryOp<"min"> {
+def Kiln_MinOp : Kiln_BinaryOp<"min", Kiln_Tensor, Kiln_Tensor, [Kiln_HasGradient]> {
   let summary = "elementwise minimum with broadcasting";
   let hasFolder = 1;
 }
@@ -381,7 +384,7 @@ def Kiln_XorOp : Kiln_BinaryOp<"xor", Kiln_BoolTensor> {
   let summary = "elementwise logical exclusive or";
 }
 
-def Kiln_WhereOp : Kiln_Op<"where"> {
+def Kiln_WhereOp : Kiln_Op<"where", [Kiln_HasGradient]> {
   let summary = "selects elements of x where cond holds, else of y";
   let description = [{
     All three operands broadcast together; `x` and `y` share an element type.
@@ -405,7 +408,7 @@ def Kiln_WhereOp : Kiln_Op<"where"> {
 // Linear algebra and convolution
 //===----------------------------------------------------------------------===//
 
-def Kiln_MatMulOp : Kiln_Op<"matmul"> {
+def Kiln_MatMulOp : Kiln_Op<"matmul", [Kiln_HasGradient]> {
   let summary = "matrix product with numpy semantics";
   let description = [{
     `numpy.matmul`: batch dimensions broadcast; a 1-D `lhs` is a row vector
@@ -424,7 +427,7 @@ def Kiln_MatMulOp : Kiln_Op<"matmul"> {
   }];
 }
 
-def Kiln_ConvOp : Kiln_Op<"conv"> {
+def Kiln_ConvOp : Kiln_Op<"conv", [Kiln_HasGradient]> {
   let summary = "N-D convolution, NC[D]HW input and OI[D]HW filter";
   let description = [{
     Convolution over the spatial dimensions of `input` (N, C, spatial...)
@@ -451,7 +454,7 @@ def Kiln_ConvOp : Kiln_Op<"conv"> {
   }];
 }
 
-def Kiln_ConvTransposeOp : Kiln_Op<"conv_transpose"> {
+def Kiln_ConvTransposeOp : Kiln_Op<"conv_transpose", [Kiln_HasGradient]> {
   let summary = "N-D transposed convolution";
   let description = [{
     The gradient of `kiln.conv` with respect to its input, used as an
@@ -485,7 +488,7 @@ def Kiln_ConvTransposeOp : Kiln_Op<"conv_transpose"> {
 // Pooling
 //===----------------------------------------------------------------------===//
 
-def Kiln_MaxPoolOp : Kiln_Op<"max_pool"> {
+def Kiln_MaxPoolOp : Kiln_Op<"max_pool", [Kiln_HasGradient]> {
   let summary = "N-D max pooling";
   let description = [{
     Pools the spatial dimensions of an (N, C, spatial...) tensor. With
@@ -510,7 +513,7 @@ def Kiln_MaxPoolOp : Kiln_Op<"max_pool"> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Kiln_AveragePoolOp : Kiln_Op<"average_pool"> {
+def Kiln_AveragePoolOp : Kiln_Op<"average_pool", [Kiln_HasGradient]> {
   let summary = "N-D average pooling";
   let description = [{
     Like `kiln.max_pool`, averaging. With `count_include_pad` the padding
@@ -537,8 +540,9 @@ def Kiln_AveragePoolOp : Kiln_Op<"average_pool"> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-class Kiln_GlobalPoolOp<string mnemonic, string what>
-    : Kiln_UnaryOp<mnemonic, Kiln_Tensor> {
+class Kiln_GlobalPoolOp<string mnemonic, string what,
+                        list<Trait> traits = []>
+    : Kiln_UnaryOp<mnemonic, Kiln_Tensor, traits> {
   let summary = "global " # what # " pooling over all spatial dimensions";
   let description = "Reduces every spatial dimension of an (N, C, spatial...) "
       "tensor to size 1 with " # what # "." # [{
@@ -552,14 +556,14 @@ class Kiln_GlobalPoolOp<string mnemonic, string what>
                                            inferredReturnTypes);
   }];
 }
-def Kiln_GlobalAveragePoolOp : Kiln_GlobalPoolOp<"global_average_pool", "average">;
-def Kiln_GlobalMaxPoolOp : Kiln_GlobalPoolOp<"global_max_pool", "maximum">;
+def Kiln_GlobalAveragePoolOp : Kiln_GlobalPoolOp<"global_average_pool", "average", [Kiln_HasGradient]>;
+def Kiln_GlobalMaxPoolOp : Kiln_GlobalPoolOp<"global_max_pool", "maximum", [Kiln_HasGradient]>;
 
 //===----------------------------------------------------------------------===//
 // Normalisation and softmax
 //===----------------------------------------------------------------------===//
 
-def Kiln_BatchNormOp : Kiln_Op<"batch_norm"> {
+def Kiln_BatchNormOp : Kiln_Op<"batch_norm", [Kiln_HasGradient]> {
   let summary = "batch normalisation, inference form";
   let description = [{
     `scale * (input - mean) / sqrt(var + epsilon) + bias` over the channel
@@ -583,7 +587,7 @@ def Kiln_BatchNormOp : Kiln_Op<"batch_norm"> {
   }];
 }
 
-def Kiln_LayerNormOp : Kiln_Op<"layer_norm"> {
+def Kiln_LayerNormOp : Kiln_Op<"layer_norm", [Kiln_HasGradient]> {
   let summary = "layer normalisation over the trailing dimensions from axis";
   let description = [{
     Normalises over the dimensions `axis..rank-1`, then applies `scale` and
@@ -606,8 +610,9 @@ def Kiln_LayerNormOp : Kiln_Op<"layer_norm"> {
   }];
 }
 
-class Kiln_SoftmaxBase<string mnemonic, string formula>
-    : Kiln_UnaryOp<mnemonic> {
+class Kiln_SoftmaxBase<string mnemonic, string formula,
+                       list<Trait> traits = []>
+    : Kiln_UnaryOp<mnemonic, Kiln_FloatTensor, traits> {
   let summary = formula # " along one axis";
   let description = "Computes " # formula # " along `axis`." # [{
 
@@ -626,22 +631,22 @@ class Kiln_SoftmaxBase<string mnemonic, string formula>
                                          inferredReturnTypes);
   }];
 }
-def Kiln_SoftmaxOp : Kiln_SoftmaxBase<"softmax", "softmax">;
-def Kiln_LogSoftmaxOp : Kiln_SoftmaxBase<"log_softmax", "log of softmax">;
+def Kiln_SoftmaxOp : Kiln_SoftmaxBase<"softmax", "softmax", [Kiln_HasGradient]>;
+def Kiln_LogSoftmaxOp : Kiln_SoftmaxBase<"log_softmax", "log of softmax", [Kiln_HasGradient]>;
 
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
 
-def Kiln_ReduceSumOp : Kiln_ReduceOp<"reduce_sum", "a sum">;
-def Kiln_ReduceMeanOp : Kiln_ReduceOp<"reduce_mean", "a mean">;
-def Kiln_ReduceMaxOp : Kiln_ReduceOp<"reduce_max", "the maximum">;
-def Kiln_ReduceMinOp : Kiln_ReduceOp<"reduce_min", "the minimum">;
-def Kiln_ReduceProdOp : Kiln_ReduceOp<"reduce_prod", "a product">;
-def Kiln_ReduceSumSquareOp : Kiln_ReduceOp<"reduce_sum_square", "a sum of squares">;
-def Kiln_ReduceL1Op : Kiln_ReduceOp<"reduce_l1", "a sum of absolute values">;
-def Kiln_ReduceL2Op : Kiln_ReduceOp<"reduce_l2", "the Euclidean norm">;
-def Kiln_ReduceLogSumExpOp : Kiln_ReduceOp<"reduce_log_sum_exp", "log-sum-exp">;
+def Kiln_ReduceSumOp : Kiln_ReduceOp<"reduce_sum", "a sum", [Kiln_HasGradient]>;
+def Kiln_ReduceMeanOp : Kiln_ReduceOp<"reduce_mean", "a mean", [Kiln_HasGradient]>;
+def Kiln_ReduceMaxOp : Kiln_ReduceOp<"reduce_max", "the maximum", [Kiln_HasGradient]>;
+def Kiln_ReduceMinOp : Kiln_ReduceOp<"reduce_min", "the minimum", [Kiln_HasGradient]>;
+def Kiln_ReduceProdOp : Kiln_ReduceOp<"reduce_prod", "a product", [Kiln_HasGradient]>;
+def Kiln_ReduceSumSquareOp : Kiln_ReduceOp<"reduce_sum_square", "a sum of squares", [Kiln_HasGradient]>;
+def Kiln_ReduceL1Op : Kiln_ReduceOp<"reduce_l1", "a sum of absolute values", [Kiln_HasGradient]>;
+def Kiln_ReduceL2Op : Kiln_ReduceOp<"reduce_l2", "the Euclidean norm", [Kiln_HasGradient]>;
+def Kiln_ReduceLogSumExpOp : Kiln_ReduceOp<"reduce_log_sum_exp", "log-sum-exp", [Kiln_HasGradient]>;
 
 class Kiln_ArgReduceOp<string mnemonic, string what> : Kiln_Op<mnemonic> {
   let summary = "index of the " # what # " along an axis";
@@ -669,7 +674,7 @@ def Kiln_ArgMinOp : Kiln_ArgReduceOp<"argmin", "minimum">;
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
-def Kiln_ReshapeOp : Kiln_Op<"reshape"> {
+def Kiln_ReshapeOp : Kiln_Op<"reshape", [Kiln_HasGradient]> {
   let summary = "gives a tensor a new shape with the same elements";
   let description = [{
     `shape` lists the result's dimensions: a positive size, `0` to copy the
@@ -691,7 +696,7 @@ def Kiln_ReshapeOp : Kiln_Op<"reshape"> {
   let hasCanonicalizer = 1;
 }
 
-def Kiln_TransposeOp : Kiln_Op<"transpose"> {
+def Kiln_TransposeOp : Kiln_Op<"transpose", [Kiln_HasGradient]> {
   let summary = "permutes the dimensions of a tensor";
   let description = [{
     Result dimension `i` is input dimension `perm[i]`.
@@ -711,7 +716,7 @@ def Kiln_TransposeOp : Kiln_Op<"transpose"> {
   let hasCanonicalizer = 1;
 }
 
-def Kiln_ConcatOp : Kiln_Op<"concat"> {
+def Kiln_ConcatOp : Kiln_Op<"concat", [Kiln_HasGradient]> {
   let summary = "joins tensors along an axis";
   let description = [{
     ```mlir
@@ -727,7 +732,7 @@ def Kiln_ConcatOp : Kiln_Op<"concat"> {
   let hasFolder = 1;
 }
 
-def Kiln_SplitOp : Kiln_Op<"split"> {
+def Kiln_SplitOp : Kiln_Op<"split", [Kiln_HasGradient]> {
   let summary = "splits a tensor into pieces along an axis";
   let description = [{
     One result per entry of `sizes`, which add up to the axis's size.
@@ -747,7 +752,7 @@ def Kiln_SplitOp : Kiln_Op<"split"> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Kiln_SliceOp : Kiln_Op<"slice"> {
+def Kiln_SliceOp : Kiln_Op<"slice", [Kiln_HasGradient]> {
   let summary = "takes a strided slice";
   let description = [{
     ONNX `Slice` with constant bounds: for each listed axis, `starts` and
@@ -772,7 +777,7 @@ def Kiln_SliceOp : Kiln_Op<"slice"> {
   let hasFolder = 1;
 }
 
-def Kiln_GatherOp : Kiln_Op<"gather"> {
+def Kiln_GatherOp : Kiln_Op<"gather", [Kiln_HasGradient]> {
   let summary = "gathers slices along an axis by index";
   let description = [{
     The result shape is `data.shape[:axis] + indices.shape +
@@ -793,7 +798,7 @@ def Kiln_GatherOp : Kiln_Op<"gather"> {
   let hasFolder = 1;
 }
 
-def Kiln_PadOp : Kiln_Op<"pad"> {
+def Kiln_PadOp : Kiln_Op<"pad", [Kiln_HasGradient]> {
   let summary = "pads a tensor with a constant, a reflection or its edge";
   let description = [{
     `pads` holds the begin pad of every dimension, then the end pads; all
@@ -816,7 +821,7 @@ def Kiln_PadOp : Kiln_Op<"pad"> {
   let hasFolder = 1;
 }
 
-def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to"> {
+def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to", [Kiln_HasGradient]> {
   let summary = "broadcasts a tensor against a shape";
   let description = [{
     ONNX `Expand`: the result shape is the numpy broadcast of the input's

@@ -113,7 +113,7 @@ def Kiln_ConstantOfShapeOp : Kiln_Op<"constant_of_shape"> {
 // Shape manipulation with run-time shapes
 //===----------------------------------------------------------------------===//
 
-def Kiln_DynamicReshapeOp : Kiln_Op<"dynamic_reshape"> {
+def Kiln_DynamicReshapeOp : Kiln_Op<"dynamic_reshape", [Kiln_HasGradient]> {
   let summary = "reshapes a tensor to a shape given as a run-time tensor";
   let description = [{
     ONNX `Reshape` whose target `shape` (a 1-D integer tensor of static
@@ -137,7 +137,7 @@ def Kiln_DynamicReshapeOp : Kiln_Op<"dynamic_reshape"> {
   }];
 }
 
-def Kiln_DynamicBroadcastToOp : Kiln_Op<"dynamic_broadcast_to"> {
+def Kiln_DynamicBroadcastToOp : Kiln_Op<"dynamic_broadcast_to", [Kiln_HasGradient]> {
   let summary = "broadcasts a tensor against a run-time shape";
   let description = [{
     ONNX `Expand` whose `shape` (a 1-D integer tensor of static length) is
@@ -259,7 +259,7 @@ def Kiln_DynamicSplitOp : Kiln_Op<"dynamic_split"> {
   }];
 }
 
-def Kiln_DynamicSqueezeOp : Kiln_Op<"dynamic_squeeze"> {
+def Kiln_DynamicSqueezeOp : Kiln_Op<"dynamic_squeeze", [Kiln_HasGradient]> {
   let summary = "removes size-1 dimensions listed in a run-time tensor";
   let description = [{
     ONNX `Squeeze` whose `axes` (a 1-D integer tensor of static, non-zero
@@ -280,7 +280,7 @@ def Kiln_DynamicSqueezeOp : Kiln_Op<"dynamic_squeeze"> {
   }];
 }
 
-def Kiln_DynamicUnsqueezeOp : Kiln_Op<"dynamic_unsqueeze"> {
+def Kiln_DynamicUnsqueezeOp : Kiln_Op<"dynamic_unsqueeze", [Kiln_HasGradient]> {
   let summary = "inserts size-1 dimensions at positions in a run-time tensor";
   let description = [{
     ONNX `Unsqueeze` whose `axes` (a 1-D integer tensor of static, non-zero

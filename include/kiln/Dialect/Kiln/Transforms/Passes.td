@@ -76,4 +76,107 @@ def KilnPlanMemoryPass : Pass<"kiln-plan-memory", "func::FuncOp"> {
   ];
 }
 
+def KilnCPUTilePass : Pass<"kiln-cpu-tile", "func::FuncOp"> {
+  let summary = "Tiles linalg ops on tensors by the CPU strategy of their class";
+  let description = [{
+    Chooses a strategy per linalg op on f32 tensors, by op class and shape,
+    in one place (`chooseStrategy` in CPUCodegen.cpp):
+
+    - contractions (matmul, batch_matmul, contraction-like generics whose
+      output is contiguous along n): cache tiles of 64 (m) x 256 (n) x 256
+      (k), then register tiles of 8 x 32 x 1, loops ordered n, m, k;
+    - elementwise ops whose operands are contiguous (or broadcast) along
+      the innermost loop: tiles of 16 along it, 1 elsewhere.
+
+    The register-tile loops are peeled, so that after canonicalization every
+    full tile has a static shape; the tiled op is marked `kiln.vectorize`
+    for `kiln-cpu-vectorize`. Other ops are left to the scalar loops.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::linalg::LinalgDialect"];
+  let statistics = [
+    Statistic<"numTiled", "num-tiled", "Number of ops tiled">
+  ];
+}
+
+def KilnCPUVectorizePass : Pass<"kiln-cpu-vectorize", "func::FuncOp"> {
+  let summary = "Vectorizes the static register tiles kiln-cpu-tile marked";
+  let description = [{
+    Vectorizes each linalg op marked `kiln.vectorize` whose shape is static
+    (the peeled remainders stay scalar loops), lowers contractions to outer
+    products (broadcast-FMA chains), splits 2-D transfers into one per row
+    and lowers multi-reductions to vector reductions.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::linalg::LinalgDialect"];
+  let statistics = [
+    Statistic<"numVectorized", "num-vectorized", "Number of ops vectorized">
+  ];
+}
+
+def KilnAutodiffPass : Pass<"kiln-autodiff", "ModuleOp"> {
+  let summary = "Builds the gradient of a function returning a scalar loss";
+  let description = [{
+    Reverse-mode automatic differentiation on the kiln dialect. For the
+    function `function`, which returns one value, a floating-point loss of
+    one element, it adds `<function>_grad`: the same arguments, returning
+    the loss and then the gradient of the loss with respect to each
+    argument listed in `wrt` (argument indices or `kiln.name` values; by
+    default every floating-point argument), each of its argument's type
+    and named `<argument name>_grad`.
+
+    The forward ops are copied; a reverse sweep then visits the ops between
+    the differentiated arguments and the loss, last first, and builds each
+    op's rule (`KilnGradientOpInterface`) with kiln ops, seeded with 1 for
+    the loss. A value used several times gets the sum of its gradients.
+    Integer values (indices, shapes, comparison results) carry no gradient,
+    so ops reached only through them need no rule; an op on the path
+    without a rule is an error naming it. An argument the loss does not
+    depend on gets a zero gradient.
+
+    With `replace` the gradient function takes the original's name and the
+    original is removed, so that `kilnc` compiles the gradient as `main`.
+
+    ```mlir
+    // Before:
+    func.func @main(%x: tensor<3xf32>) -> tensor<f32> {
+      %y = kiln.mul %x, %x : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+      %l = kiln.reduce_sum %y {axes = array<i64: 0>, keepdims = false}
+          : (tensor<3xf32>) -> tensor<f32>
+      return %l : tensor<f32>
+    }
+    // After (kiln-autodiff), besides @main:
+    func.func @main_grad(%x: tensor<3xf32>) -> (tensor<f32>, tensor<3xf32>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::kiln::KilnDialect"];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "The function to differentiate">,
+    ListOption<"wrt", "wrt", "std::string",
+               "The arguments to differentiate with respect to, by index or "
+               "kiln.name (default: every floating-point argument)">,
+    Option<"replace", "replace", "bool", /*default=*/"false",
+           "Give the gradient function the original's name, removing the "
+           "original">
+  ];
+}
+
+def KilnHoistVectorTransfersPass
+    : Pass<"kiln-hoist-vector-transfers", "func::FuncOp"> {
+  let summary = "Keeps loop-invariant vector reads and writes out of loops";
+  let description = [{
+    On buffers: a `vector.transfer_read` and `vector.transfer_write` of the
+    same loop-invariant location in a loop move out of it, and the vector
+    becomes a loop-carried value. This is what keeps a contraction's output
+    tile in registers across its k loop.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 #endif // KILN_DIALECT_KILN_TRANSFORMS_PASSES_TD

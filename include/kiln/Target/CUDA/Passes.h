@@ -1,0 +1,31 @@
+//===- Passes.h - The CUDA target's passes ----------------------*- C++ -*-===//
+//
+// Part of the Kiln project: a compiler and runtime for neural networks.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_TARGET_CUDA_PASSES_H
+#define KILN_TARGET_CUDA_PASSES_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+namespace kiln {
+
+#define GEN_PASS_DECL
+#include "kiln/Target/CUDA/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "kiln/Target/CUDA/Passes.h.inc"
+
+} // namespace kiln
+} // namespace mlir
+
+#endif // KILN_TARGET_CUDA_PASSES_H

@@ -1,0 +1,98 @@
+//===- Passes.td - The CUDA target's passes ----------------*- tablegen -*-===//
+//
+// Part of the Kiln project: a compiler and runtime for neural networks.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_TARGET_CUDA_PASSES_TD
+#define KILN_TARGET_CUDA_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def KilnGPUHostDeviceCopiesPass
+    : Pass<"kiln-gpu-host-device-copies", "func::FuncOp"> {
+  let summary = "Puts a public function's buffers in device memory, copying "
+                "only at its boundaries";
+  let description = [{
+    On a bufferized public function, whose arguments and results are host
+    memory (the module ABI, docs/abi.md):
+
+    - every `memref.alloc` / `memref.dealloc` becomes `gpu.alloc` /
+      `gpu.dealloc`, so intermediates live in device memory;
+    - every memref argument and every `memref.get_global` (a weight) is
+      copied into a new device buffer once, at entry, with `gpu.memcpy`; the
+      function uses the copy, which is freed before each return;
+    - every returned memref is copied into a new host buffer (`memref.alloc`,
+      which the caller owns and frees) before the return, and its device
+      buffer is freed.
+
+    Private functions (helpers such as the deallocation helper) are left
+    alone. The function's memrefs must have the identity layout.
+  }];
+  let dependentDialects = ["gpu::GPUDialect", "memref::MemRefDialect"];
+}
+
+def KilnGPUMapLinalgPass : Pass<"kiln-gpu-map-linalg", "func::FuncOp"> {
+  let summary = "Lowers linalg ops on buffers to scf.parallel loops mapped "
+                "onto GPU blocks and threads";
+  let description = [{
+    Each linalg op outside a loop becomes an `scf.parallel` over its
+    parallel dims (its reduction dims are sequential `scf.for` loops inside,
+    one thread per output element). An op without parallel dims (a full
+    reduction) runs in a one-iteration loop, so it still runs on the GPU, in
+    one thread. Each such loop is collapsed to one dimension, tiled by
+    `block-size` (fewer for a smaller constant trip count) and mapped: the
+    tiles onto blocks (x), the elements of a tile onto threads (x), which
+    `convert-parallel-loops-to-gpu` turns into `gpu.launch`.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block">,
+  ];
+  let dependentDialects = [
+    "gpu::GPUDialect", "scf::SCFDialect", "arith::ArithDialect",
+    "affine::AffineDialect", "memref::MemRefDialect"
+  ];
+}
+
+def KilnGPUHostSharedPass : Pass<"kiln-gpu-host-shared", "func::FuncOp"> {
+  let summary = "Makes device buffers that host code reads or writes host "
+                "shared";
+  let description = [{
+    After `convert-parallel-loops-to-gpu`, whatever still touches memory
+    outside a `gpu.launch` runs on the host (for instance a scalar read of a
+    shape tensor). A `gpu.alloc` whose buffer such code loads from or stores
+    to gets `host_shared` (managed memory, reachable from both sides), so
+    the host never dereferences a device pointer.
+  }];
+  let dependentDialects = ["gpu::GPUDialect"];
+}
+
+def KilnGPUStreamMemoryOpsPass
+    : Pass<"kiln-gpu-stream-memory-ops", "func::FuncOp"> {
+  let summary = "Puts device allocations, copies and frees on a stream";
+  let description = [{
+    `gpu-to-llvm` lowers `gpu.alloc` (except `host_shared`), `gpu.memcpy`
+    and `gpu.dealloc` only in their async form. Each synchronous one becomes
+    its async form on a stream of its own (`gpu.wait async`) followed by a
+    `gpu.wait` for it, so it still completes before the host goes on. In a
+    Kiln run every stream is the run's one stream (docs/abi.md), so these
+    stay ordered with the kernels.
+  }];
+  let dependentDialects = ["gpu::GPUDialect"];
+}
+
+def KilnGPUMergeKernelModulesPass
+    : Pass<"kiln-gpu-merge-kernel-modules", "ModuleOp"> {
+  let summary = "Gathers the outlined kernels into one gpu.module";
+  let description = [{
+    `gpu-kernel-outlining` makes one `gpu.module` per kernel. This pass
+    moves every kernel into one module, `@kiln_kernels`, each kernel named
+    after the module it came from, and updates the `gpu.launch_func` ops, so
+    a model has one PTX module (one image to load, one file for
+    `kilnc --emit=ptx`).
+  }];
+  let dependentDialects = ["gpu::GPUDialect"];
+}
+
+#endif // KILN_TARGET_CUDA_PASSES_TD

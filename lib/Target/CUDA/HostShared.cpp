@@ -1,0 +1,63 @@
+//===- HostShared.cpp - Device buffers the host touches -------------------===//
+//
+// Part of the Kiln project: a compiler and runtime for neural networks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Target/CUDA/Passes.h"
+
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace mlir {
+namespace kiln {
+#define GEN_PASS_DEF_KILNGPUHOSTSHAREDPASS
+#include "kiln/Target/CUDA/Passes.h.inc"
+} // namespace kiln
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::kiln;
+
+/// Whether `op` may read or write the contents of its memref operands
+/// (rather than only their descriptors), as host code.
+static bool touchesContents(Operation *op) {
+  if (isa<gpu::GPUDialect>(op->getDialect()) ||
+      isa<ViewLikeOpInterface, memref::DimOp, memref::ExtractStridedMetadataOp,
+          memref::ExtractAlignedPointerAsIndexOp, memref::DeallocOp,
+          memref::AllocOp, memref::AllocaOp, memref::GetGlobalOp,
+          func::ReturnOp>(op))
+    return false;
+  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+  if (!effects)
+    return true;
+  return effects.hasEffect<MemoryEffects::Read>() ||
+         effects.hasEffect<MemoryEffects::Write>();
+}
+
+namespace {
+
+struct KilnGPUHostSharedPass
+    : public kiln::impl::KilnGPUHostSharedPassBase<KilnGPUHostSharedPass> {
+  void runOnOperation() override;
+};
+
+} // namespace
+
+void KilnGPUHostSharedPass::runOnOperation() {
+  getOperation().walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (isa<gpu::LaunchOp>(op))
+      return WalkResult::skip();
+    if (op->getNumRegions() != 0 || !touchesContents(op))
+      return WalkResult::advance();
+    for (Value operand : op->getOperands()) {
+      if (!isa<MemRefType>(operand.getType()))
+        continue;
+      while (auto view = operand.getDefiningOp<ViewLikeOpInterface>())
+        operand = view.getViewSource();
+      if (auto alloc = operand.getDefiningOp<gpu::AllocOp>())
+        alloc.setHostShared(true);
+    }
+    return WalkResult::advance();
+  });
+}
