@@ -87,8 +87,10 @@ static std::string stagePipeline(Stage stage, const PipelineOptions &options) {
   case Stage::Linalg:
     return "convert-kiln-to-linalg,func.func(canonicalize,cse)";
   case Stage::Vector:
-    return "func.func(linalg-fuse-elementwise-ops,kiln-cpu-tile,canonicalize,"
-           "cse,kiln-cpu-vectorize,canonicalize,cse)";
+    return std::string("func.func(kiln-fuse-elementwise{report=") +
+           (options.reportFusion ? "1" : "0") +
+           "},kiln-cpu-tile,canonicalize,cse,kiln-cpu-vectorize,canonicalize,"
+           "cse)";
   case Stage::Bufferized:
     // Folding views into the vector transfers and CSE let a contraction's
     // output tile be read before its k loop and written after it.
@@ -98,7 +100,8 @@ static std::string stagePipeline(Stage stage, const PipelineOptions &options) {
            (options.reportMemory ? "1" : "0") +
            "}),"
            "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
-           "func.func(fold-memref-alias-ops,cse,kiln-hoist-vector-transfers,"
+           "func.func(fold-memref-alias-ops,canonicalize,cse,"
+           "kiln-hoist-vector-transfers,"
            "kiln-memref-copy-to-linalg,convert-linalg-to-loops),"
            "canonicalize";
   case Stage::LLVM:

@@ -104,6 +104,12 @@ cl::opt<std::string> cpu("cpu",
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                            cl::Prefix, cl::init(3), cl::cat(kilncCategory));
 
+cl::opt<bool> reportFusion(
+    "report-fusion",
+    cl::desc("Print how many kernels elementwise fusion formed from how many "
+             "linalg ops, per function"),
+    cl::cat(kilncCategory));
+
 cl::opt<bool> reportMemory(
     "report-memory",
     cl::desc("Print each function's memory plan: the buffers placed in its "
@@ -189,6 +195,7 @@ LogicalResult runStages(ModuleOp module, Stage done, Stage last,
   pm.enableTiming(timing);
   kiln::PipelineOptions options;
   options.reportMemory = reportMemory;
+  options.reportFusion = reportFusion;
   for (Stage stage : kiln::kCompileStages) {
     if (stage <= done || stage > last)
       continue;

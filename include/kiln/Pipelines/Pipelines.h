@@ -44,6 +44,9 @@ llvm::StringRef stageName(Stage stage);
 struct PipelineOptions {
   /// A remark per function with its memory plan (kiln-plan-memory).
   bool reportMemory = false;
+  /// A remark per function with the kernels fusion formed
+  /// (kiln-fuse-elementwise).
+  bool reportFusion = false;
 };
 
 /// Adds the passes that take a module from the stage before `stage` to

@@ -26,11 +26,14 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace mlir {
 namespace kiln {
+#define GEN_PASS_DEF_KILNFUSEELEMENTWISEPASS
 #define GEN_PASS_DEF_KILNCPUTILEPASS
 #define GEN_PASS_DEF_KILNCPUVECTORIZEPASS
 #define GEN_PASS_DEF_KILNHOISTVECTORTRANSFERSPASS
@@ -92,19 +95,27 @@ static std::optional<Strategy> chooseStrategy(linalg::LinalgOp op) {
   if (linalg::isaContractionOpInterface(op)) {
     FailureOr<linalg::ContractionDimensions> dims =
         linalg::inferContractionDims(op);
-    if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
-        dims->k.size() != 1 || dims->batch.size() + 3 != loops)
+    if (failed(dims) || dims->m.empty() || dims->n.empty() ||
+        dims->k.size() != 1 ||
+        dims->batch.size() + dims->m.size() + dims->n.size() + 1 != loops)
       return std::nullopt;
-    // The output's innermost dim must be n, the vector dim.
+    // The vector dim is the n dim innermost in the output; the register
+    // rows are the last m dim. Every other parallel dim (batch dims, and
+    // extra m and n dims such as an image's batch in a convolution's
+    // contraction) is tiled by 1.
     AffineMap out = op.getIndexingMapsArray().back();
     auto last = dyn_cast<AffineDimExpr>(out.getResults().back());
-    if (!last || last.getPosition() != dims->n[0])
+    if (!last || !llvm::is_contained(dims->n, last.getPosition()))
       return std::nullopt;
+    unsigned m = dims->m.back(), n = last.getPosition(), k = dims->k[0];
+    SmallVector<unsigned> outer(dims->batch.begin(), dims->batch.end());
+    for (unsigned d : llvm::concat<unsigned>(dims->m, dims->n))
+      if (d != m && d != n)
+        outer.push_back(d);
     Strategy s;
     s.name = "contraction";
     s.cacheTiles.assign(loops, 1);
     s.registerTiles.assign(loops, 1);
-    unsigned m = dims->m[0], n = dims->n[0], k = dims->k[0];
     // Cache tiles: a 256x256 panel of the right-hand side (256 KiB) stays
     // in L2 while 64 rows of the left-hand side stream past it.
     s.cacheTiles[m] = 64;
@@ -115,11 +126,11 @@ static std::optional<Strategy> chooseStrategy(linalg::LinalgOp op) {
     s.registerTiles[m] = 8;
     s.registerTiles[n] = 2 * kLanes;
     s.registerTiles[k] = 1;
-    // Loop order: batch, n, m, k; the k loop innermost keeps the output
-    // tile in registers.
-    for (unsigned b : dims->batch) {
-      s.cacheOrder.push_back(b);
-      s.registerOrder.push_back(b);
+    // Loop order: the outer dims, then n, m, k; the k loop innermost keeps the
+    // output tile in registers.
+    for (unsigned d : outer) {
+      s.cacheOrder.push_back(d);
+      s.registerOrder.push_back(d);
     }
     s.cacheOrder.append({n, k, m});
     s.registerOrder.append({n, m, k});
@@ -162,12 +173,27 @@ namespace {
 struct KilnCPUTilePass
     : public kiln::impl::KilnCPUTilePassBase<KilnCPUTilePass> {
   void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    // A convolution on NCHW images is a contraction of its filter, (F, C *
+    // KH * KW), with the image's columns, (C * KH * KW, OH * OW): once the
+    // columns are materialized, the contraction strategy applies.
+    SmallVector<linalg::Conv2DNchwFchwOp> convs;
+    getOperation().walk([&](linalg::Conv2DNchwFchwOp conv) {
+      if (conv.hasPureTensorSemantics() && !conv.hasDynamicShape() &&
+          llvm::all_of(conv->getOperands(), isFloat32))
+        convs.push_back(conv);
+    });
+    for (linalg::Conv2DNchwFchwOp conv : convs) {
+      rewriter.setInsertionPoint(conv);
+      if (succeeded(linalg::rewriteInIm2Col(rewriter, conv)))
+        ++numIm2Col;
+    }
+
     SmallVector<std::pair<linalg::LinalgOp, Strategy>, 8> work;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (std::optional<Strategy> strategy = chooseStrategy(op))
         work.push_back({op, *strategy});
     });
-    IRRewriter rewriter(&getContext());
     for (auto &[op, strategy] : work) {
       Operation *current = op;
       rewriter.setInsertionPoint(current);
@@ -245,7 +271,58 @@ struct KilnHoistVectorTransfersPass
     : public kiln::impl::KilnHoistVectorTransfersPassBase<
           KilnHoistVectorTransfersPass> {
   void runOnOperation() override {
+    // A tile written in place leaves a copy of a buffer onto itself, whose
+    // view of the output would stop the hoisting.
+    llvm::SetVector<Operation *> dead;
+    getOperation().walk([&](memref::CopyOp copy) {
+      if (copy.getSource() != copy.getTarget())
+        return;
+      if (Operation *view = copy.getSource().getDefiningOp())
+        dead.insert(view);
+      copy.erase();
+    });
+    for (Operation *view : dead)
+      if (isOpTriviallyDead(view))
+        view->erase();
     linalg::hoistRedundantVectorTransfers(getOperation());
+  }
+};
+
+/// Whether fusing the producer of `operand` into its consumer computes each
+/// of the producer's elements once: the consumer reads the operand through a
+/// permutation of all its loops (an elementwise op or a reduction), never
+/// across loops the operand does not have (as a contraction reads its
+/// operands).
+static bool fusesWithoutRecomputation(OpOperand *operand) {
+  auto consumer = dyn_cast<linalg::LinalgOp>(operand->getOwner());
+  auto producer = operand->get().getDefiningOp<linalg::LinalgOp>();
+  if (!consumer || !producer || !producer->hasOneUse())
+    return false;
+  return consumer.getMatchingIndexingMap(operand).isPermutation();
+}
+
+struct KilnFuseElementwisePass
+    : public kiln::impl::KilnFuseElementwisePassBase<KilnFuseElementwisePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    auto countGenerics = [&] {
+      unsigned count = 0;
+      func.walk([&](linalg::LinalgOp) { ++count; });
+      return count;
+    };
+    unsigned before = countGenerics();
+    RewritePatternSet patterns(&getContext());
+    linalg::populateElementwiseOpsFusionPatterns(patterns,
+                                                 fusesWithoutRecomputation);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return signalPassFailure();
+    if (report) {
+      unsigned after = countGenerics();
+      func.emitRemark() << "fusion: " << before << " linalg op(s) became "
+                        << after << " kernel(s)";
+    }
   }
 };
 

@@ -76,10 +76,32 @@ def KilnPlanMemoryPass : Pass<"kiln-plan-memory", "func::FuncOp"> {
   ];
 }
 
+def KilnFuseElementwisePass
+    : Pass<"kiln-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Fuses elementwise linalg producers into their consumers";
+  let description = [{
+    Fuses an elementwise linalg op on tensors into the linalg op that uses
+    its result, when that result has no other use and the consumer reads it
+    through a permutation of all the consumer's loops: elementwise chains
+    become one kernel, and an elementwise op feeding a reduction (such as
+    the exponential of a softmax) is computed inside it. A producer is never
+    fused into a consumer that would compute its elements more than once,
+    such as a contraction reading its operand across its other loops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark per function with the number of linalg ops before "
+           "and after fusion">
+  ];
+}
+
 def KilnCPUTilePass : Pass<"kiln-cpu-tile", "func::FuncOp"> {
   let summary = "Tiles linalg ops on tensors by the CPU strategy of their class";
   let description = [{
-    Chooses a strategy per linalg op on f32 tensors, by op class and shape,
+    First rewrites each static f32 `linalg.conv_2d_nchw_fchw` as an im2col
+    gather of the image's columns and a contraction with the filter. Then
+    chooses a strategy per linalg op on f32 tensors, by op class and shape,
     in one place (`chooseStrategy` in CPUCodegen.cpp):
 
     - contractions (matmul, batch_matmul, contraction-like generics whose
@@ -97,7 +119,9 @@ def KilnCPUTilePass : Pass<"kiln-cpu-tile", "func::FuncOp"> {
                            "::mlir::tensor::TensorDialect",
                            "::mlir::linalg::LinalgDialect"];
   let statistics = [
-    Statistic<"numTiled", "num-tiled", "Number of ops tiled">
+    Statistic<"numTiled", "num-tiled", "Number of ops tiled">,
+    Statistic<"numIm2Col", "num-im2col",
+              "Number of convolutions rewritten as image columns and a contraction">
   ];
 }
 
@@ -173,7 +197,8 @@ def KilnHoistVectorTransfersPass
     On buffers: a `vector.transfer_read` and `vector.transfer_write` of the
     same loop-invariant location in a loop move out of it, and the vector
     becomes a loop-carried value. This is what keeps a contraction's output
-    tile in registers across its k loop.
+    tile in registers across its k loop. Copies of a buffer onto itself,
+    which in-place tiles leave behind, are erased first.
   }];
   let dependentDialects = ["::mlir::vector::VectorDialect",
                            "::mlir::scf::SCFDialect"];

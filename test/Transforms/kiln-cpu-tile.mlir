@@ -1,0 +1,89 @@
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(kiln-cpu-tile,canonicalize))' | FileCheck %s
+
+// A matmul gets cache tiles (n 256, k 256, m 64) and register tiles
+// (n 32, m 8, k 1), the register tile marked for vectorization.
+// CHECK-LABEL: func.func @matmul
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C256:.*]] iter_args
+// CHECK:   scf.for %{{.*}} step %{{.*}} iter_args
+// CHECK:     scf.for %{{.*}} step %[[C64:.*]] iter_args
+// CHECK:       scf.for %{{.*}} step %[[C32:.*]] iter_args
+// CHECK:         scf.for %{{.*}} step %[[C8:.*]] iter_args
+// CHECK:           scf.for %{{.*}} step %[[C1:.*]] iter_args
+// CHECK:             linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
+func.func @matmul(%a: tensor<512x512xf32>, %b: tensor<512x512xf32>, %c: tensor<512x512xf32>) -> tensor<512x512xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<512x512xf32>, tensor<512x512xf32>) outs(%c : tensor<512x512xf32>) -> tensor<512x512xf32>
+  return %0 : tensor<512x512xf32>
+}
+
+// -----
+
+// Sizes that the register tile does not divide are peeled: the full tiles
+// are static, the remainder is dynamic and stays scalar.
+// CHECK-LABEL: func.func @matmul_remainder
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<4x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<4x32xf32>)
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<?x1xf32>, tensor<1x8xf32>) outs(%{{.*}} : tensor<?x8xf32>)
+func.func @matmul_remainder(%a: tensor<20x16xf32>, %b: tensor<16x40xf32>, %c: tensor<20x40xf32>) -> tensor<20x40xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<20x16xf32>, tensor<16x40xf32>) outs(%c : tensor<20x40xf32>) -> tensor<20x40xf32>
+  return %0 : tensor<20x40xf32>
+}
+
+// -----
+
+// An elementwise op with a broadcast operand: 16 lanes along the innermost
+// dim, 1 elsewhere.
+// CHECK-LABEL: func.func @bias_add
+// CHECK: scf.for %{{.*}} step %[[ONE:.*]] iter_args
+// CHECK:   scf.for %{{.*}} step %[[SIXTEEN:.*]] iter_args
+// CHECK:     linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x16xf32>, tensor<16xf32>){{.*}}kiln.vectorize = "elementwise"
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+func.func @bias_add(%x: tensor<4x64xf32>, %b: tensor<64xf32>, %out: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  %0 = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : tensor<4x64xf32>, tensor<64xf32>) outs(%out : tensor<4x64xf32>) {
+  ^bb0(%in: f32, %bias: f32, %o: f32):
+    %s = arith.addf %in, %bias : f32
+    linalg.yield %s : f32
+  } -> tensor<4x64xf32>
+  return %0 : tensor<4x64xf32>
+}
+
+// -----
+
+// Left to the scalar loops: a transpose (its input is strided along the
+// innermost loop), a reduction, and an f64 matmul.
+// CHECK-LABEL: func.func @not_tiled
+// CHECK-NOT: scf.for
+// CHECK-NOT: kiln.vectorize
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#t = affine_map<(d0, d1) -> (d1, d0)>
+#r = affine_map<(d0, d1) -> (d0)>
+func.func @not_tiled(%x: tensor<64x64xf32>, %out: tensor<64x64xf32>, %acc: tensor<64xf32>,
+                     %a: tensor<8x8xf64>, %c: tensor<8x8xf64>) -> (tensor<64x64xf32>, tensor<64xf32>, tensor<8x8xf64>) {
+  %0 = linalg.generic {indexing_maps = [#t, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<64x64xf32>) outs(%out : tensor<64x64xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  } -> tensor<64x64xf32>
+  %1 = linalg.generic {indexing_maps = [#id, #r], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<64x64xf32>) outs(%acc : tensor<64xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<64xf32>
+  %2 = linalg.matmul ins(%a, %a : tensor<8x8xf64>, tensor<8x8xf64>) outs(%c : tensor<8x8xf64>) -> tensor<8x8xf64>
+  return %0, %1, %2 : tensor<64x64xf32>, tensor<64xf32>, tensor<8x8xf64>
+}
+
+// -----
+
+// A convolution on NCHW images becomes the image's columns and a
+// contraction with the filter, which the contraction strategy tiles.
+// CHECK-LABEL: func.func @conv
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x72x64xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x1x32xf32>) outs(%{{.*}} : tensor<1x8x32xf32>) attrs = {kiln.vectorize = "contraction"}
+func.func @conv(%img: tensor<1x8x10x10xf32>, %w: tensor<16x8x3x3xf32>, %out: tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%img, %w : tensor<1x8x10x10xf32>, tensor<16x8x3x3xf32>) outs(%out : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+  return %0 : tensor<1x16x8x8xf32>
+}
