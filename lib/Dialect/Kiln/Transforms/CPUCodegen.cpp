@@ -177,14 +177,27 @@ struct KilnCPUTilePass
     // A convolution on NCHW images is a contraction of its filter, (F, C *
     // KH * KW), with the image's columns, (C * KH * KW, OH * OW): once the
     // columns are materialized, the contraction strategy applies.
+    // A dynamic batch is first tiled by one image.
     SmallVector<linalg::Conv2DNchwFchwOp> convs;
     getOperation().walk([&](linalg::Conv2DNchwFchwOp conv) {
-      if (conv.hasPureTensorSemantics() && !conv.hasDynamicShape() &&
+      if (conv.hasPureTensorSemantics() &&
           llvm::all_of(conv->getOperands(), isFloat32))
         convs.push_back(conv);
     });
     for (linalg::Conv2DNchwFchwOp conv : convs) {
       rewriter.setInsertionPoint(conv);
+      if (conv.hasDynamicShape()) {
+        SmallVector<int64_t> perImage(conv.getNumLoops(), 0);
+        perImage[0] = 1;
+        FailureOr<scf::SCFTilingResult> tiled =
+            tile(rewriter, conv, perImage, {});
+        if (failed(tiled))
+          continue;
+        conv = cast<linalg::Conv2DNchwFchwOp>(tiled->tiledOps.front());
+        rewriter.setInsertionPoint(conv);
+        if (conv.hasDynamicShape())
+          continue;
+      }
       if (succeeded(linalg::rewriteInIm2Col(rewriter, conv)))
         ++numIm2Col;
     }
