@@ -77,11 +77,12 @@ func.func @not_tiled(%x: tensor<64x64xf32>, %out: tensor<64x64xf32>, %acc: tenso
 
 // -----
 
-// A convolution on NCHW images becomes the image's columns and a
-// contraction with the filter, which the contraction strategy tiles.
+// A convolution on NCHW images becomes the image's columns and a matmul
+// with the filter (the unit batch dim dropped), which the contraction
+// strategy tiles.
 // CHECK-LABEL: func.func @conv
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x72x64xf32>)
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x1x32xf32>) outs(%{{.*}} : tensor<1x8x32xf32>) attrs = {kiln.vectorize = "contraction"}
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
 func.func @conv(%img: tensor<1x8x10x10xf32>, %w: tensor<16x8x3x3xf32>, %out: tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32> {
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%img, %w : tensor<1x8x10x10xf32>, tensor<16x8x3x3xf32>) outs(%out : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>

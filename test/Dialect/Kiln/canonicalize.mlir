@@ -255,6 +255,19 @@ func.func @transpose_identity(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 
 // -----
 
+// A constant is transposed at compile time, element by element (3-D, so
+// the strides matter), inline when small.
+// CHECK-LABEL: func @transpose_constant
+// CHECK: %[[C:.*]] = kiln.constant dense<{{\[}}{{\[}}[1.000000e+00, 4.000000e+00], [7.000000e+00, 1.000000e+01]], {{\[}}[2.000000e+00, 5.000000e+00], [8.000000e+00, 1.100000e+01]], {{\[}}[3.000000e+00, 6.000000e+00], [9.000000e+00, 1.200000e+01]]]> : tensor<3x2x2xf32>
+// CHECK-NEXT: return %[[C]]
+func.func @transpose_constant() -> tensor<3x2x2xf32> {
+  %c = kiln.constant dense<[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [[7.0, 8.0, 9.0], [10.0, 11.0, 12.0]]]> : tensor<2x2x3xf32>
+  %0 = kiln.transpose %c {perm = array<i64: 2, 0, 1>} : (tensor<2x2x3xf32>) -> tensor<3x2x2xf32>
+  return %0 : tensor<3x2x2xf32>
+}
+
+// -----
+
 // Two transposes compose into one.
 // CHECK-LABEL: func @transpose_transpose
 // CHECK-SAME: (%[[X:.*]]: tensor<2x3x4xf32>)

@@ -14,7 +14,11 @@
 
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::kiln;
@@ -171,6 +175,71 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
+/// The bytes of a constant stored element by element in whole bytes, or
+/// nullopt (splats, bit-packed booleans, blobs not loaded).
+static std::optional<ArrayRef<char>> rawElements(Attribute attr) {
+  auto elements = dyn_cast_or_null<ElementsAttr>(attr);
+  if (!elements)
+    return std::nullopt;
+  Type element = elements.getElementType();
+  if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 != 0)
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    if (dense.isSplat())
+      return std::nullopt;
+    return dense.getRawData();
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr))
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+      return blob->getData();
+  return std::nullopt;
+}
+
+/// A constant of `type` holding `bytes`: inline when small, else a blob.
+static ElementsAttr makeConstant(ShapedType type, ArrayRef<char> bytes,
+                                 StringRef name) {
+  if (type.getNumElements() <= 64)
+    return DenseElementsAttr::getFromRawBuffer(type, bytes);
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, alignof(uint64_t));
+  return DenseResourceElementsAttr::get(type, name, std::move(blob));
+}
+
+/// Transposes a constant at compile time (weights of a Gemm with transB, a
+/// MatMul with a transposed weight), so that no call repeats it.
+static ElementsAttr foldConstantTranspose(Attribute input,
+                                          RankedTensorType resultType,
+                                          ArrayRef<int64_t> perm) {
+  std::optional<ArrayRef<char>> data = rawElements(input);
+  if (!data || !resultType.hasStaticShape())
+    return {};
+  auto inType = cast<ShapedType>(cast<ElementsAttr>(input).getType());
+  int64_t rank = inType.getRank();
+  int64_t count = inType.getNumElements();
+  size_t width = inType.getElementTypeBitWidth() / 8;
+  if (data->size() != size_t(count) * width)
+    return {};
+  SmallVector<int64_t> inStrides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    inStrides[d] = inStrides[d + 1] * inType.getDimSize(d + 1);
+  ArrayRef<int64_t> outShape = resultType.getShape();
+  std::vector<char> out(data->size());
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t source = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      source += index[d] * inStrides[perm[d]];
+    std::memcpy(out.data() + flat * width, data->data() + source * width,
+                width);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < outShape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return makeConstant(resultType, out, "transposed");
+}
+
 OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   ArrayRef<int64_t> perm = getPerm();
   bool isIdentity = llvm::all_of(llvm::enumerate(perm), [](auto it) {
@@ -182,6 +251,9 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
   if (dense && dense.isSplat() && getType().hasStaticShape())
     return dense.resizeSplat(getType());
+  if (ElementsAttr folded =
+          foldConstantTranspose(adaptor.getInput(), getType(), perm))
+    return folded;
   return {};
 }
 

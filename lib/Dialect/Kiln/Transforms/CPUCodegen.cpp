@@ -26,9 +26,12 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace mlir {
@@ -168,6 +171,19 @@ static FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter,
   return result;
 }
 
+/// The loop dim an op's vectors run along: the innermost dim of its output.
+static std::optional<unsigned> vectorDim(linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1)
+    return std::nullopt;
+  AffineMap out = op.getIndexingMapsArray().back();
+  if (out.getNumResults() == 0)
+    return std::nullopt;
+  auto last = dyn_cast<AffineDimExpr>(out.getResults().back());
+  if (!last)
+    return std::nullopt;
+  return last.getPosition();
+}
+
 namespace {
 
 struct KilnCPUTilePass
@@ -198,8 +214,30 @@ struct KilnCPUTilePass
         if (conv.hasDynamicShape())
           continue;
       }
-      if (succeeded(linalg::rewriteInIm2Col(rewriter, conv)))
-        ++numIm2Col;
+      FailureOr<std::pair<Operation *, Operation *>> rewritten =
+          linalg::rewriteInIm2Col(rewriter, conv);
+      if (failed(rewritten))
+        continue;
+      ++numIm2Col;
+      // One image's contraction is a plain matmul once its unit batch dim
+      // is gone: filter (F, C*KH*KW) times columns (C*KH*KW, OH*OW).
+      Operation *result = rewritten->second;
+      if (auto expand = dyn_cast<tensor::ExpandShapeOp>(result))
+        result = expand.getSrc().getDefiningOp();
+      auto contraction = dyn_cast_or_null<linalg::GenericOp>(result);
+      if (!contraction)
+        continue;
+      rewriter.setInsertionPoint(contraction);
+      FailureOr<linalg::DropUnitDimsResult> dropped = linalg::dropUnitDims(
+          rewriter, contraction, linalg::ControlDropUnitDims());
+      if (failed(dropped))
+        continue;
+      rewriter.replaceOp(contraction, dropped->replacements);
+      if (auto generic =
+              dyn_cast<linalg::GenericOp>(dropped->resultOp.getOperation())) {
+        rewriter.setInsertionPoint(generic);
+        (void)linalg::specializeGenericOp(rewriter, generic);
+      }
     }
 
     SmallVector<std::pair<linalg::LinalgOp, Strategy>, 8> work;
@@ -210,11 +248,21 @@ struct KilnCPUTilePass
     for (auto &[op, strategy] : work) {
       Operation *current = op;
       rewriter.setInsertionPoint(current);
+      SmallVector<scf::ForOp> cacheLoops;
       if (!strategy.cacheTiles.empty()) {
+        // A cache tile never exceeds a static dim: a dim smaller than its
+        // tile is one tile of static size.
+        SmallVector<int64_t> sizes = strategy.cacheTiles;
+        for (auto [size, range] : llvm::zip(sizes, op.getStaticLoopRanges()))
+          if (!ShapedType::isDynamic(range) && range < size)
+            size = range;
         FailureOr<scf::SCFTilingResult> cache =
-            tile(rewriter, current, strategy.cacheTiles, strategy.cacheOrder);
+            tile(rewriter, current, sizes, strategy.cacheOrder);
         if (failed(cache))
           continue;
+        for (LoopLikeOpInterface loop : cache->loops)
+          if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
+            cacheLoops.push_back(forOp);
         current = cache->tiledOps.front();
         rewriter.setInsertionPoint(current);
       }
@@ -225,12 +273,16 @@ struct KilnCPUTilePass
       reg->tiledOps.front()->setAttr(kVectorizeMarker,
                                      rewriter.getStringAttr(strategy.name));
       // Peeling splits every loop into full tiles and a remainder, so that
-      // the full tiles have static shapes after canonicalization.
+      // the full tiles have static shapes after canonicalization. The
+      // register loops go first; peeling a cache loop then copies the
+      // register nest, so that a partial cache tile of a static dim gets
+      // static register tiles too.
       SmallVector<scf::ForOp> loops;
       for (LoopLikeOpInterface loop : reg->loops)
         if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
           loops.push_back(forOp);
       linalg::peelLoops(rewriter, loops);
+      linalg::peelLoops(rewriter, cacheLoops);
       ++numTiled;
     }
   }
@@ -240,12 +292,52 @@ struct KilnCPUVectorizePass
     : public kiln::impl::KilnCPUVectorizePassBase<KilnCPUVectorizePass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    IRRewriter rewriter(&getContext());
+    // Vectors of odd widths (a remainder such as 17 lanes) legalize into
+    // element-by-element code: such tiles are split into 16-lane tiles and
+    // a narrower remainder until every width is a multiple of 16 or a power
+    // of two.
+    OpPassManager cleanup(func::FuncOp::getOperationName());
+    cleanup.addPass(createCanonicalizerPass());
+    cleanup.addPass(createCSEPass());
+    for (int round = 0; round < 3; ++round) {
+      SmallVector<std::pair<linalg::LinalgOp, unsigned>> odd;
+      func.walk([&](linalg::LinalgOp op) {
+        if (!op->hasAttr(kVectorizeMarker) || op.hasDynamicShape())
+          return;
+        std::optional<unsigned> dim = vectorDim(op);
+        if (!dim)
+          return;
+        int64_t width = op.getStaticLoopRanges()[*dim];
+        if (width % kLanes != 0 && !llvm::isPowerOf2_64(width))
+          odd.push_back({op, *dim});
+      });
+      if (odd.empty())
+        break;
+      for (auto [op, dim] : odd) {
+        SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+        sizes[dim] = op.getStaticLoopRanges()[dim] > kLanes ? kLanes : 1;
+        rewriter.setInsertionPoint(op);
+        StringAttr strategy = op->getAttrOfType<StringAttr>(kVectorizeMarker);
+        FailureOr<scf::SCFTilingResult> split = tile(rewriter, op, sizes, {});
+        if (failed(split))
+          continue;
+        split->tiledOps.front()->setAttr(kVectorizeMarker, strategy);
+        SmallVector<scf::ForOp> loops;
+        for (LoopLikeOpInterface loop : split->loops)
+          if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
+            loops.push_back(forOp);
+        linalg::peelLoops(rewriter, loops);
+      }
+      if (failed(runPipeline(cleanup, func)))
+        return signalPassFailure();
+    }
+
     SmallVector<linalg::LinalgOp> marked;
     func.walk([&](linalg::LinalgOp op) {
       if (op->hasAttr(kVectorizeMarker))
         marked.push_back(op);
     });
-    IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : marked) {
       op->removeAttr(kVectorizeMarker);
       if (op.hasDynamicShape())
@@ -280,6 +372,107 @@ struct KilnCPUVectorizePass
   }
 };
 
+/// The buffer `value` is a view of: through views, reshapes and casts to
+/// the allocation, argument or global it starts from.
+static Value rootBuffer(Value value) {
+  while (Operation *def = value.getDefiningOp()) {
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view)
+      break;
+    value = view.getViewSource();
+  }
+  return value;
+}
+
+/// Keeps the one vector tile a loop reads and writes in registers: when the
+/// only memory write in `loop` is a transfer_write at loop-invariant
+/// indices, a transfer_read of the same buffer at the same indices comes
+/// before it, and every other read in the loop is of another buffer, the
+/// read moves before the loop, the write after it, and the vector is
+/// carried by the loop. Distinct root buffers never overlap: compiled
+/// functions get distinct arguments, and bufferization never lets a linalg
+/// op read a buffer it writes through a different allocation.
+static bool hoistTileThroughLoop(RewriterBase &rewriter, scf::ForOp loop) {
+  vector::TransferWriteOp write;
+  bool unknown = false;
+  loop.getBody()->walk([&](Operation *op) {
+    if (op == loop.getBody()->getTerminator())
+      return;
+    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!effects) {
+      if (!op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+        unknown = true;
+      return;
+    }
+    if (!effects.hasEffect<MemoryEffects::Write>() &&
+        !effects.hasEffect<MemoryEffects::Free>() &&
+        !effects.hasEffect<MemoryEffects::Allocate>())
+      return;
+    auto candidate = dyn_cast<vector::TransferWriteOp>(op);
+    if (!candidate || write || candidate->getBlock() != loop.getBody() ||
+        !isa<MemRefType>(candidate.getShapedType()))
+      unknown = true;
+    write = candidate;
+  });
+  if (unknown || !write || write.getMask())
+    return false;
+  for (Value operand : write->getOperands())
+    if (operand != write.getVector() && !loop.isDefinedOutsideOfLoop(operand))
+      return false;
+
+  vector::TransferReadOp read;
+  Value root = rootBuffer(write.getBase());
+  bool aliased = false;
+  loop.getBody()->walk([&](Operation *op) {
+    if (auto candidate = dyn_cast<vector::TransferReadOp>(op)) {
+      if (!read && candidate->getBlock() == loop.getBody() &&
+          candidate.getBase() == write.getBase() &&
+          candidate.getIndices() == write.getIndices() &&
+          candidate.getVectorType() == write.getVectorType() &&
+          candidate.getPermutationMap() == write.getPermutationMap() &&
+          !candidate.getMask() && candidate->isBeforeInBlock(write)) {
+        read = candidate;
+        return;
+      }
+      if (rootBuffer(candidate.getBase()) == root)
+        aliased = true;
+      return;
+    }
+    if (auto load = dyn_cast<memref::LoadOp>(op)) {
+      if (rootBuffer(load.getMemRef()) == root)
+        aliased = true;
+      return;
+    }
+    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    if (effects && effects.hasEffect<MemoryEffects::Read>() &&
+        op != write.getOperation())
+      aliased = true;
+  });
+  if (!read || aliased)
+    return false;
+  for (Value operand : read->getOperands())
+    if (!loop.isDefinedOutsideOfLoop(operand))
+      return false;
+
+  rewriter.moveOpBefore(read, loop);
+  rewriter.moveOpAfter(write, loop);
+  Value written = write.getVector();
+  FailureOr<LoopLikeOpInterface> carried =
+      cast<LoopLikeOpInterface>(loop.getOperation())
+          .replaceWithAdditionalYields(
+              rewriter, read.getVector(),
+              /*replaceInitOperandUsesInLoop=*/true,
+              [&](OpBuilder &, Location, ArrayRef<BlockArgument>) {
+                return SmallVector<Value>{written};
+              });
+  if (failed(carried))
+    return false;
+  rewriter.modifyOpInPlace(write, [&] {
+    write.getValueToStoreMutable().assign((*carried)->getResults().back());
+  });
+  return true;
+}
+
 struct KilnHoistVectorTransfersPass
     : public kiln::impl::KilnHoistVectorTransfersPassBase<
           KilnHoistVectorTransfersPass> {
@@ -298,6 +491,20 @@ struct KilnHoistVectorTransfersPass
       if (isOpTriviallyDead(view))
         view->erase();
     linalg::hoistRedundantVectorTransfers(getOperation());
+    // What the upstream hoisting leaves: tiles of buffers seen through
+    // reshapes, such as a convolution's output viewed as a matrix.
+    IRRewriter rewriter(&getContext());
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      SmallVector<scf::ForOp> loops;
+      getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+      for (scf::ForOp loop : loops)
+        if (hoistTileThroughLoop(rewriter, loop)) {
+          changed = true;
+          break;
+        }
+    }
   }
 };
 
