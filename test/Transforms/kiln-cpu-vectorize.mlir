@@ -33,3 +33,16 @@ func.func @relu(%x: tensor<4x64xf32>, %out: tensor<4x64xf32>) -> tensor<4x64xf32
   } -> tensor<4x64xf32>
   return %0 : tensor<4x64xf32>
 }
+
+// A 17-wide remainder is split into a 16-lane tile and a 1-lane tile: no
+// vector of odd width is left.
+// CHECK-LABEL: func.func @odd_width
+// CHECK-NOT: vector<17xf32>
+// CHECK-DAG: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK-DAG: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<1xf32>
+// CHECK-NOT: vector<17xf32>
+// CHECK: return
+func.func @odd_width(%a: tensor<8x4xf32>, %b: tensor<4x49xf32>, %c: tensor<8x49xf32>) -> tensor<8x49xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<8x4xf32>, tensor<4x49xf32>) outs(%c : tensor<8x49xf32>) -> tensor<8x49xf32>
+  return %0 : tensor<8x49xf32>
+}
