@@ -55,6 +55,18 @@ template <typename Body> void guardedVoid(Body &&body) noexcept {
   });
 }
 
+/// Runs `body` with the device's context current, if the device was ever
+/// initialized; calls that only release or wait have nothing to do before.
+template <typename Body> void onInitializedDevice(Body &&body) noexcept {
+  Device *d = Device::ifInitialized();
+  if (!d)
+    return;
+  guardedVoid([&] {
+    d->makeCurrent();
+    body(*d);
+  });
+}
+
 /// The device with its context current on this thread.
 Device &device() {
   Device &device = Device::get();
@@ -161,13 +173,11 @@ void *mgpuModuleLoadJIT(void *data, int optLevel) {
 }
 
 void mgpuModuleUnload(void *module) {
-  Device *d = Device::ifInitialized();
-  if (!module || !d)
+  if (!module)
     return;
-  guardedVoid([&] {
-    d->makeCurrent();
-    d->check(d->driver().cuModuleUnload(static_cast<CUmodule>(module)),
-             "cuModuleUnload");
+  onInitializedDevice([&](Device &d) {
+    d.check(d.driver().cuModuleUnload(static_cast<CUmodule>(module)),
+            "cuModuleUnload");
   });
 }
 
@@ -282,13 +292,9 @@ void mgpuStreamDestroy(void *stream) {
 }
 
 void mgpuStreamSynchronize(void *stream) {
-  Device *d = Device::ifInitialized();
-  if (!d)
-    return;
-  guardedVoid([&] {
-    d->makeCurrent();
-    d->check(d->driver().cuStreamSynchronize(asStream(stream)),
-             "cuStreamSynchronize");
+  onInitializedDevice([&](Device &d) {
+    d.check(d.driver().cuStreamSynchronize(asStream(stream)),
+            "cuStreamSynchronize");
   });
 }
 
@@ -316,13 +322,11 @@ void *mgpuEventCreate(void) {
 }
 
 void mgpuEventDestroy(void *event) {
-  Device *d = Device::ifInitialized();
-  if (!event || !d)
+  if (!event)
     return;
-  guardedVoid([&] {
-    d->makeCurrent();
-    d->check(d->driver().cuEventDestroy(static_cast<CUevent>(event)),
-             "cuEventDestroy");
+  onInitializedDevice([&](Device &d) {
+    d.check(d.driver().cuEventDestroy(static_cast<CUevent>(event)),
+            "cuEventDestroy");
   });
 }
 
