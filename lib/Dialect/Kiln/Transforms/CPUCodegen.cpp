@@ -373,11 +373,13 @@ struct KilnCPUVectorizePass
 };
 
 /// The buffer `value` is a view of: through views, reshapes and casts to
-/// the allocation, argument or global it starts from.
+/// the allocation, argument or global it starts from. A `memref.view` is a
+/// buffer of its own: kiln-plan-memory gives buffers that are live at the
+/// same time disjoint bytes of the arena.
 static Value rootBuffer(Value value) {
   while (Operation *def = value.getDefiningOp()) {
     auto view = dyn_cast<ViewLikeOpInterface>(def);
-    if (!view)
+    if (!view || isa<memref::ViewOp>(def))
       break;
     value = view.getViewSource();
   }
