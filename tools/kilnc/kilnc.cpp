@@ -6,6 +6,8 @@
 //
 //   kilnc MODEL.onnx [-o OUT] [--emit=lib|exe|static|obj|asm|llvm|mlir]
 //         [--stop-after=STAGE] [--cpu=native|NAME] [-O0..-O3]
+//   kilnc MODEL.onnx --train [--loss=... --optimizer=... --lr=...]
+//         (docs/training.md)
 //   kilnc --list-onnx-ops
 //
 // Stages, in order (include/kiln/Pipelines/Pipelines.h): import, kiln,
@@ -20,6 +22,7 @@
 #include "kiln/Pipelines/Pipelines.h"
 #include "kiln/Target/CPU/CPUTarget.h"
 #include "kiln/Target/CUDA/CUDATarget.h"
+#include "kiln/Training/TrainingStep.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -231,6 +234,7 @@ int main(int argc, char **argv) {
   registerDefaultTimingManagerCLOptions();
   kiln::registerPipelines();
   kiln::registerCUDATargetPasses();
+  kiln::registerTrainingCLOptions();
   // LLVM's code generator registers its own --stop-after (a pass name);
   // kilnc's names a stage, so that one is unregistered first.
   if (cl::Option *llvmStopAfter =
@@ -241,7 +245,8 @@ int main(int argc, char **argv) {
       cl::desc("With --emit=mlir, the last stage to run: import, kiln, "
                "linalg, vector, bufferized or llvm (the default)"),
       cl::init("llvm"), cl::cat(kilncCategory));
-  cl::HideUnrelatedOptions({&kilncCategory, &getColorCategory()});
+  cl::HideUnrelatedOptions({&kilncCategory, &kiln::getTrainingOptionCategory(),
+                            &getColorCategory()});
   cl::ParseCommandLineOptions(argc, argv, "Kiln compiler driver\n");
 
   if (listONNXOps) {
@@ -251,6 +256,15 @@ int main(int argc, char **argv) {
   }
   if (inputFile.empty())
     return fail("no input model given (kilnc MODEL.onnx ...)");
+  // --train compiles a training step (docs/training.md) and writes the
+  // initial values of its inputs beside a library or executable.
+  Expected<std::optional<kiln::TrainingOptions>> training =
+      kiln::getTrainingOptionsFromCL();
+  if (!training)
+    return fail(training.takeError());
+  if (*training && StringRef(inputFile).ends_with(".mlir"))
+    return fail("--train needs an ONNX model, not a .mlir module");
+  std::vector<kiln::InitialValue> trainingInit;
   // --target=cuda shares the stages up to linalg and has its own after it.
   std::optional<kiln::CUDAStage> cudaLast;
   if (targetKind == Target::CUDA)
@@ -334,6 +348,9 @@ int main(int argc, char **argv) {
     // of kiln-opt --kiln-autodiff), compiled as it is.
     if (StringRef(inputFile).ends_with(".mlir"))
       module = parseSourceFile<ModuleOp>(inputFile, &context);
+    else if (*training)
+      module =
+          kiln::buildTrainingStep(inputFile, context, **training, trainingInit);
     else
       module = kiln::importONNXFile(inputFile, context);
   }
@@ -461,7 +478,7 @@ int main(int argc, char **argv) {
       if (Error e = kiln::addExecutableMain(**llvmModule, "main"))
         return fail(std::move(e));
     TimingScope codegenTiming = timing.nest("machine code and linking");
-    return writeBinary(path, [&](StringRef temporary) -> Error {
+    int status = writeBinary(path, [&](StringRef temporary) -> Error {
       SmallString<256> object;
       if (std::error_code ec =
               sys::fs::createTemporaryFile("kiln-model", "o", object))
@@ -479,6 +496,12 @@ int main(int argc, char **argv) {
       return executable ? kiln::linkExecutable(object, runtime, temporary)
                         : kiln::linkSharedLibrary(object, temporary);
     });
+    if (status || !*training)
+      return status;
+    if (Error e = kiln::writeInitFile(path + ".init.npz", trainingInit))
+      return fail("cannot write '" + path +
+                  ".init.npz': " + toString(std::move(e)));
+    return 0;
   }
   default:
     llvm_unreachable("handled above");

@@ -204,4 +204,113 @@ def KilnHoistVectorTransfersPass
                            "::mlir::scf::SCFDialect"];
 }
 
+def KilnAddLossPass : Pass<"kiln-add-loss", "ModuleOp"> {
+  let summary = "Replaces a function's results by a loss on one of them";
+  let description = [{
+    Turns a model function into a loss function: a new last argument takes
+    the labels (named `label`), and the function returns the loss of the
+    result `output` against them (named `loss`) instead of its results. The
+    losses are built from kiln ops, so that `kiln-autodiff` differentiates
+    them with the ops' own rules:
+
+    - `cross_entropy`: the result holds logits `(N, C, d...)` (class axis 1,
+      static `C`); the labels are `i64` class indices `(N, d...)`. The loss
+      is the mean over `N, d...` of `-log_softmax(logits)[label]`; a label
+      outside `[0, C)` contributes zero (and still counts in the mean).
+    - `mse`: the labels have the result's type; the loss is the mean of the
+      squared differences.
+
+    ```mlir
+    // Before:
+    func.func @main(%x: tensor<?x4xf32>) -> tensor<?x3xf32>
+    // After (kiln-add-loss="loss=cross_entropy"):
+    func.func @main(%x: tensor<?x4xf32>, %label: tensor<?xi64>
+                        {kiln.name = "label"}) -> (tensor<f32> {kiln.name = "loss"})
+    ```
+  }];
+  let dependentDialects = ["::mlir::kiln::KilnDialect"];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "The function to turn into a loss function">,
+    Option<"loss", "loss", "std::string", /*default=*/"\"cross_entropy\"",
+           "The loss: cross_entropy or mse">,
+    Option<"output", "output", "std::string", /*default=*/"\"\"",
+           "The result the loss is computed on, by kiln.name or index "
+           "(default: the first)">,
+    Option<"label", "label", "std::string", /*default=*/"\"label\"",
+           "The kiln.name of the labels argument">
+  ];
+}
+
+def KilnOptimizerPass : Pass<"kiln-optimizer", "ModuleOp"> {
+  let summary = "Turns a gradient function into a training step";
+  let description = [{
+    Runs on a function built by `kiln-autodiff`, which returns a loss and
+    then the gradients of its arguments `<name>_grad`. It becomes one
+    optimizer step: the differentiated arguments are the parameters, named
+    `param:<name>`; the optimizer's state (`state:<name>:momentum` for SGD
+    with momentum, `state:<name>:m` and `state:<name>:v` for Adam and
+    AdamW) and the step counter `step` (`tensor<i64>`, the number of steps
+    taken) are new arguments. The step returns `loss`, every parameter's
+    updated value (`param:<name>`), its updated state, and `step` + 1: the
+    results named like arguments are the next step's arguments.
+
+    - `sgd`: `g = grad + wd * p`; with momentum `b = momentum * b + g`, and
+      `g = b` (or `g + momentum * b` with `nesterov`); `p -= lr * g`.
+    - `adam`: `g = grad + wd * p`; `m = b1 * m + (1 - b1) * g`,
+      `v = b2 * v + (1 - b2) * g^2`; with `t = step + 1`,
+      `p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)`.
+    - `adamw`: Adam with decoupled weight decay: first `p *= 1 - lr * wd`,
+      then the Adam update of `grad`.
+
+    The learning rate follows `lr-schedule`, computed from `step` in the
+    compiled code: `constant`; `step` (`lr * gamma^floor(step /
+    step-size)`); `cosine` (`lr * (1 + cos(pi * min(step, total) / total))
+    / 2`).
+
+    ```mlir
+    // Before (kiln-autodiff=replace):
+    func.func @main(%x: tensor<2x4xf32>, %w: tensor<4x3xf32> {kiln.name = "w"})
+        -> (tensor<f32> {kiln.name = "loss"}, tensor<4x3xf32> {kiln.name = "w_grad"})
+    // After (kiln-optimizer="optimizer=sgd lr=0.1 replace"):
+    func.func @main(%x: tensor<2x4xf32>, %w: tensor<4x3xf32> {kiln.name = "param:w"},
+                    %step: tensor<i64> {kiln.name = "step"})
+        -> (tensor<f32> {kiln.name = "loss"}, tensor<4x3xf32> {kiln.name = "param:w"},
+            tensor<i64> {kiln.name = "step"})
+    ```
+  }];
+  let dependentDialects = ["::mlir::kiln::KilnDialect"];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "The gradient function to turn into a step">,
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"sgd\"",
+           "sgd, adam or adamw">,
+    Option<"lr", "lr", "double", /*default=*/"1e-3", "The learning rate">,
+    Option<"momentum", "momentum", "double", /*default=*/"0.0",
+           "SGD's momentum">,
+    Option<"nesterov", "nesterov", "bool", /*default=*/"false",
+           "SGD with Nesterov momentum">,
+    Option<"weightDecay", "weight-decay", "double", /*default=*/"0.0",
+           "Weight decay (L2 for sgd and adam, decoupled for adamw)">,
+    Option<"beta1", "beta1", "double", /*default=*/"0.9",
+           "Adam's decay of the first moment">,
+    Option<"beta2", "beta2", "double", /*default=*/"0.999",
+           "Adam's decay of the second moment">,
+    Option<"eps", "eps", "double", /*default=*/"1e-8",
+           "Adam's denominator term">,
+    Option<"lrSchedule", "lr-schedule", "std::string",
+           /*default=*/"\"constant\"",
+           "The learning-rate schedule: constant, step or cosine">,
+    Option<"lrStepSize", "lr-step-size", "int64_t", /*default=*/"1",
+           "With the step schedule, the steps between decays">,
+    Option<"lrGamma", "lr-gamma", "double", /*default=*/"0.1",
+           "With the step schedule, the decay factor">,
+    Option<"totalSteps", "total-steps", "int64_t", /*default=*/"0",
+           "With the cosine schedule, the steps to reach zero">,
+    Option<"replace", "replace", "bool", /*default=*/"false",
+           "Give the step the function's name, replacing it (default: a new "
+           "function <function>_step)">
+  ];
+}
+
 #endif // KILN_DIALECT_KILN_TRANSFORMS_PASSES_TD
