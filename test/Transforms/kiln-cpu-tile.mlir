@@ -88,3 +88,19 @@ func.func @conv(%img: tensor<1x8x10x10xf32>, %w: tensor<16x8x3x3xf32>, %out: ten
       ins(%img, %w : tensor<1x8x10x10xf32>, tensor<16x8x3x3xf32>) outs(%out : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
   return %0 : tensor<1x16x8x8xf32>
 }
+
+// -----
+
+// A 1x1 convolution with unit strides is a matmul of the filter with the
+// image itself: no columns are gathered.
+// CHECK-LABEL: func.func @pointwise
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2, 3]] : tensor<1x8x6x6xf32> into tensor<8x36xf32>
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2, 3]] : tensor<16x8x1x1xf32> into tensor<16x8xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x32xf32>)
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2, 3]] output_shape [1, 16, 6, 6] : tensor<16x36xf32> into tensor<1x16x6x6xf32>
+func.func @pointwise(%img: tensor<1x8x6x6xf32>, %w: tensor<16x8x1x1xf32>, %out: tensor<1x16x6x6xf32>) -> tensor<1x16x6x6xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%img, %w : tensor<1x8x6x6xf32>, tensor<16x8x1x1xf32>) outs(%out : tensor<1x16x6x6xf32>) -> tensor<1x16x6x6xf32>
+  return %0 : tensor<1x16x6x6xf32>
+}

@@ -184,6 +184,38 @@ static std::optional<unsigned> vectorDim(linalg::LinalgOp op) {
   return last.getPosition();
 }
 
+/// A 1x1 convolution of one image with unit strides is already a matmul:
+/// filter (F, C) times image (C, H*W), with no columns to gather.
+static LogicalResult rewritePointwiseAsMatmul(RewriterBase &rewriter,
+                                              linalg::Conv2DNchwFchwOp conv) {
+  auto image = cast<RankedTensorType>(conv.getInputs()[0].getType());
+  auto filter = cast<RankedTensorType>(conv.getInputs()[1].getType());
+  auto out = cast<RankedTensorType>(conv.getOutputs()[0].getType());
+  if (!image.hasStaticShape() || !filter.hasStaticShape() ||
+      !out.hasStaticShape() || image.getDimSize(0) != 1 ||
+      filter.getDimSize(2) != 1 || filter.getDimSize(3) != 1 ||
+      image.getDimSize(2) != out.getDimSize(2) ||
+      image.getDimSize(3) != out.getDimSize(3) ||
+      !llvm::all_of(conv.getStrides().getValues<int64_t>(),
+                    [](int64_t v) { return v == 1; }))
+    return failure();
+  Location loc = conv.getLoc();
+  SmallVector<ReassociationIndices> toMatrix = {{0, 1}, {2, 3}};
+  Value columns = tensor::CollapseShapeOp::create(
+      rewriter, loc, conv.getInputs()[0], toMatrix);
+  Value weights = tensor::CollapseShapeOp::create(
+      rewriter, loc, conv.getInputs()[1],
+      SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+  Value init = tensor::CollapseShapeOp::create(rewriter, loc,
+                                               conv.getOutputs()[0], toMatrix);
+  Value product = linalg::MatmulOp::create(rewriter, loc, init.getType(),
+                                           ValueRange{weights, columns}, init)
+                      .getResult(0);
+  rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(conv, out, product,
+                                                     toMatrix);
+  return success();
+}
+
 namespace {
 
 struct KilnCPUTilePass
@@ -213,6 +245,10 @@ struct KilnCPUTilePass
         rewriter.setInsertionPoint(conv);
         if (conv.hasDynamicShape())
           continue;
+      }
+      if (succeeded(rewritePointwiseAsMatmul(rewriter, conv))) {
+        ++numIm2Col;
+        continue;
       }
       FailureOr<std::pair<Operation *, Operation *>> rewritten =
           linalg::rewriteInIm2Col(rewriter, conv);
