@@ -104,3 +104,38 @@ func.func @pointwise(%img: tensor<1x8x6x6xf32>, %w: tensor<16x8x1x1xf32>, %out: 
       ins(%img, %w : tensor<1x8x6x6xf32>, tensor<16x8x1x1xf32>) outs(%out : tensor<1x16x6x6xf32>) -> tensor<1x16x6x6xf32>
   return %0 : tensor<1x16x6x6xf32>
 }
+
+// -----
+
+// A depthwise convolution is one elementwise op over its output: a strided
+// image slice and a per-channel weight per tap (here 2x2 taps, stride 2),
+// tiled along the output rows like any elementwise op.
+// CHECK-LABEL: func.func @depthwise
+// CHECK-COUNT-4: tensor.extract_slice %{{.*}}[0, 0, {{[01]}}, {{[01]}}] [1, 4, 3, 3] [1, 1, 2, 2] : tensor<1x4x6x6xf32> to tensor<1x4x3x3xf32>
+// CHECK-COUNT-4: tensor.extract_slice %{{.*}}[0, {{[01]}}, {{[01]}}] [4, 1, 1] [1, 1, 1] : tensor<4x2x2xf32> to tensor<4xf32>
+// CHECK-NOT: linalg.depthwise_conv_2d_nchw_chw
+// CHECK: linalg.generic {{.*}}kiln.vectorize = "elementwise"
+func.func @depthwise(%img: tensor<1x4x6x6xf32>, %w: tensor<4x2x2xf32>, %out: tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32> {
+  %0 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%img, %w : tensor<1x4x6x6xf32>, tensor<4x2x2xf32>) outs(%out : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  return %0 : tensor<1x4x3x3xf32>
+}
+
+// -----
+
+// A constant padding is a fill and a vectorizable copy into the interior.
+// CHECK-LABEL: func.func @pad
+// CHECK: %[[FILL:.*]] = scf.for
+// CHECK: linalg.fill {kiln.vectorize = "elementwise"} ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x16xf32>)
+// CHECK: %[[INNER:.*]] = tensor.extract_slice %[[FILL]][0, 1] [4, 32] [1, 1] : tensor<6x34xf32> to tensor<4x32xf32>
+// CHECK: linalg.copy {kiln.vectorize = "elementwise"} ins(%{{.*}} : tensor<1x16xf32>)
+// CHECK: tensor.insert_slice %{{.*}} into %[[FILL]][0, 1] [4, 32] [1, 1] : tensor<4x32xf32> into tensor<6x34xf32>
+// CHECK-NOT: tensor.pad
+func.func @pad(%x: tensor<4x32xf32>) -> tensor<6x34xf32> {
+  %zero = arith.constant 0.0 : f32
+  %0 = tensor.pad %x low[0, 1] high[2, 1] {
+  ^bb0(%i: index, %j: index):
+    tensor.yield %zero : f32
+  } : tensor<4x32xf32> to tensor<6x34xf32>
+  return %0 : tensor<6x34xf32>
+}

@@ -216,6 +216,103 @@ static LogicalResult rewritePointwiseAsMatmul(RewriterBase &rewriter,
   return success();
 }
 
+/// A depthwise convolution as one elementwise op: the sum, over the window's
+/// taps, of the image slice each tap reads (strided by the convolution's
+/// strides) times that tap's per-channel weight. It is then vectorized along
+/// the output rows like any elementwise op; a window of at most 64 taps.
+static LogicalResult
+rewriteDepthwiseAsElementwise(RewriterBase &rewriter,
+                              linalg::DepthwiseConv2DNchwChwOp conv) {
+  Value image = conv.getInputs()[0], filter = conv.getInputs()[1];
+  Value init = conv.getOutputs()[0];
+  auto filterType = cast<RankedTensorType>(filter.getType());
+  auto outType = cast<RankedTensorType>(init.getType());
+  auto imageType = cast<RankedTensorType>(image.getType());
+  if (!imageType.hasStaticShape() || !filterType.hasStaticShape() ||
+      !outType.hasStaticShape())
+    return failure();
+  int64_t kh = filterType.getDimSize(1), kw = filterType.getDimSize(2);
+  if (kh * kw > 64)
+    return failure();
+  SmallVector<int64_t> strides(conv.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dilations(conv.getDilations().getValues<int64_t>());
+  Location loc = conv.getLoc();
+  ArrayRef<int64_t> outShape = outType.getShape();
+  int64_t channels = filterType.getDimSize(0);
+  auto weightType = RankedTensorType::get({channels}, outType.getElementType());
+
+  SmallVector<Value> inputs;
+  for (int64_t i = 0; i < kh; ++i)
+    for (int64_t j = 0; j < kw; ++j)
+      inputs.push_back(tensor::ExtractSliceOp::create(
+          rewriter, loc, outType, image,
+          /*offsets=*/ValueRange(), ValueRange(), ValueRange(),
+          rewriter.getDenseI64ArrayAttr(
+              {0, 0, i * dilations[0], j * dilations[1]}),
+          rewriter.getDenseI64ArrayAttr(outShape),
+          rewriter.getDenseI64ArrayAttr({1, 1, strides[0], strides[1]})));
+  for (int64_t i = 0; i < kh; ++i)
+    for (int64_t j = 0; j < kw; ++j)
+      inputs.push_back(tensor::ExtractSliceOp::create(
+          rewriter, loc, weightType, filter, ValueRange(), ValueRange(),
+          ValueRange(), rewriter.getDenseI64ArrayAttr({0, i, j}),
+          rewriter.getDenseI64ArrayAttr({channels, 1, 1}),
+          rewriter.getDenseI64ArrayAttr({1, 1, 1})));
+
+  MLIRContext *context = rewriter.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(4, context);
+  AffineMap channel = AffineMap::get(4, 0, getAffineDimExpr(1, context));
+  SmallVector<AffineMap> maps(kh * kw, identity);
+  maps.append(kh * kw, channel);
+  maps.push_back(identity);
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  int64_t taps = kh * kw;
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, outType, inputs, init, maps, iterators,
+      [&](OpBuilder &b, Location nested, ValueRange args) {
+        Value sum = args.back();
+        for (int64_t t = 0; t < taps; ++t)
+          sum = arith::AddFOp::create(
+              b, nested, sum,
+              arith::MulFOp::create(b, nested, args[t], args[taps + t]));
+        linalg::YieldOp::create(b, nested, sum);
+      });
+  rewriter.replaceOp(conv, generic.getResults());
+  return success();
+}
+
+/// A constant padding as a fill of the padded tensor and a linalg.copy of
+/// the source into its interior, so that the copy is vectorized like any
+/// elementwise op instead of becoming a scalar copy at bufferization.
+static LogicalResult rewritePadAsFillAndCopy(RewriterBase &rewriter,
+                                             tensor::PadOp pad) {
+  Value padding = pad.getConstantPaddingValue();
+  auto type = cast<RankedTensorType>(pad.getResultType());
+  auto sourceType = cast<RankedTensorType>(pad.getSourceType());
+  if (!padding || !type.hasStaticShape() || !sourceType.hasStaticShape() ||
+      !pad.getLow().empty() || !pad.getHigh().empty())
+    return failure();
+  Location loc = pad.getLoc();
+  Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                        type.getElementType());
+  Value filled =
+      linalg::FillOp::create(rewriter, loc, padding, empty).getResult(0);
+  SmallVector<int64_t> ones(type.getRank(), 1);
+  auto offsets = rewriter.getDenseI64ArrayAttr(pad.getStaticLow());
+  auto sizes = rewriter.getDenseI64ArrayAttr(sourceType.getShape());
+  auto strides = rewriter.getDenseI64ArrayAttr(ones);
+  Value interior = tensor::ExtractSliceOp::create(
+      rewriter, loc, sourceType, filled, ValueRange(), ValueRange(),
+      ValueRange(), offsets, sizes, strides);
+  Value copied =
+      linalg::CopyOp::create(rewriter, loc, pad.getSource(), interior)
+          .getResult(0);
+  rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
+      pad, copied, filled, ValueRange(), ValueRange(), ValueRange(), offsets,
+      sizes, strides);
+  return success();
+}
+
 namespace {
 
 struct KilnCPUTilePass
@@ -274,6 +371,28 @@ struct KilnCPUTilePass
         rewriter.setInsertionPoint(generic);
         (void)linalg::specializeGenericOp(rewriter, generic);
       }
+    }
+
+    SmallVector<tensor::PadOp> pads;
+    getOperation().walk([&](tensor::PadOp pad) {
+      if (isFloat32(pad.getResult()))
+        pads.push_back(pad);
+    });
+    for (tensor::PadOp pad : pads) {
+      rewriter.setInsertionPoint(pad);
+      (void)rewritePadAsFillAndCopy(rewriter, pad);
+    }
+
+    SmallVector<linalg::DepthwiseConv2DNchwChwOp> depthwise;
+    getOperation().walk([&](linalg::DepthwiseConv2DNchwChwOp conv) {
+      if (conv.hasPureTensorSemantics() &&
+          llvm::all_of(conv->getOperands(), isFloat32))
+        depthwise.push_back(conv);
+    });
+    for (linalg::DepthwiseConv2DNchwChwOp conv : depthwise) {
+      rewriter.setInsertionPoint(conv);
+      if (succeeded(rewriteDepthwiseAsElementwise(rewriter, conv)))
+        ++numIm2Col;
     }
 
     SmallVector<std::pair<linalg::LinalgOp, Strategy>, 8> work;
