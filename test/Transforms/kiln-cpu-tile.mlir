@@ -139,3 +139,18 @@ func.func @pad(%x: tensor<4x32xf32>) -> tensor<6x34xf32> {
   } : tensor<4x32xf32> to tensor<6x34xf32>
   return %0 : tensor<6x34xf32>
 }
+
+// -----
+
+// A max pooling is one elementwise maximum over the strided image slices
+// its window's taps read (2x2 taps, stride 2).
+// CHECK-LABEL: func.func @max_pool
+// CHECK-COUNT-4: tensor.extract_slice %{{.*}} [1, 4, 3, 3] [1, 1, 2, 2] : tensor<1x4x6x6xf32> to tensor<1x4x3x3xf32>
+// CHECK-NOT: linalg.pooling_nchw_max
+// CHECK-COUNT-4: arith.maximumf
+func.func @max_pool(%img: tensor<1x4x6x6xf32>, %out: tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32> {
+  %window = tensor.empty() : tensor<2x2xf32>
+  %0 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%img, %window : tensor<1x4x6x6xf32>, tensor<2x2xf32>) outs(%out : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  return %0 : tensor<1x4x3x3xf32>
+}

@@ -216,41 +216,74 @@ static LogicalResult rewritePointwiseAsMatmul(RewriterBase &rewriter,
   return success();
 }
 
+/// The image slices a sliding window's taps read: for an NCHW image and a
+/// KH x KW window, the output-shaped slice each tap (i, j) reads, strided by
+/// the op's strides and offset by its dilations; nothing for a window of more
+/// than 64 taps or a dynamic shape.
+static SmallVector<Value> windowTaps(RewriterBase &rewriter, Location loc,
+                                     Value image, RankedTensorType outType,
+                                     int64_t kh, int64_t kw,
+                                     DenseIntElementsAttr stridesAttr,
+                                     DenseIntElementsAttr dilationsAttr) {
+  auto imageType = cast<RankedTensorType>(image.getType());
+  if (!imageType.hasStaticShape() || !outType.hasStaticShape() ||
+      kh * kw > 64 || imageType.getRank() != 4)
+    return {};
+  SmallVector<int64_t> strides(stridesAttr.getValues<int64_t>());
+  SmallVector<int64_t> dilations(dilationsAttr.getValues<int64_t>());
+  SmallVector<Value> taps;
+  for (int64_t i = 0; i < kh; ++i)
+    for (int64_t j = 0; j < kw; ++j)
+      taps.push_back(tensor::ExtractSliceOp::create(
+          rewriter, loc, outType, image, ValueRange(), ValueRange(),
+          ValueRange(),
+          rewriter.getDenseI64ArrayAttr(
+              {0, 0, i * dilations[0], j * dilations[1]}),
+          rewriter.getDenseI64ArrayAttr(outType.getShape()),
+          rewriter.getDenseI64ArrayAttr({1, 1, strides[0], strides[1]})));
+  return taps;
+}
+
+/// One elementwise op over the output `init` reading `inputs` through
+/// `maps` (the output's map is appended), whose body is `combine`.
+static Value
+elementwiseOver(RewriterBase &rewriter, Location loc, Value init,
+                ValueRange inputs, SmallVector<AffineMap> maps,
+                function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto type = cast<RankedTensorType>(init.getType());
+  maps.push_back(
+      AffineMap::getMultiDimIdentityMap(type.getRank(), rewriter.getContext()));
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             rewriter, loc, type, inputs, init, maps, iterators,
+             [&](OpBuilder &b, Location nested, ValueRange args) {
+               linalg::YieldOp::create(b, nested, body(b, nested, args));
+             })
+      .getResult(0);
+}
+
 /// A depthwise convolution as one elementwise op: the sum, over the window's
-/// taps, of the image slice each tap reads (strided by the convolution's
-/// strides) times that tap's per-channel weight. It is then vectorized along
-/// the output rows like any elementwise op; a window of at most 64 taps.
+/// taps, of the image slice each tap reads times that tap's per-channel
+/// weight. It is then vectorized along the output rows like any elementwise
+/// op.
 static LogicalResult
 rewriteDepthwiseAsElementwise(RewriterBase &rewriter,
                               linalg::DepthwiseConv2DNchwChwOp conv) {
-  Value image = conv.getInputs()[0], filter = conv.getInputs()[1];
-  Value init = conv.getOutputs()[0];
+  Value filter = conv.getInputs()[1], init = conv.getOutputs()[0];
   auto filterType = cast<RankedTensorType>(filter.getType());
   auto outType = cast<RankedTensorType>(init.getType());
-  auto imageType = cast<RankedTensorType>(image.getType());
-  if (!imageType.hasStaticShape() || !filterType.hasStaticShape() ||
-      !outType.hasStaticShape())
+  if (!filterType.hasStaticShape())
     return failure();
-  int64_t kh = filterType.getDimSize(1), kw = filterType.getDimSize(2);
-  if (kh * kw > 64)
-    return failure();
-  SmallVector<int64_t> strides(conv.getStrides().getValues<int64_t>());
-  SmallVector<int64_t> dilations(conv.getDilations().getValues<int64_t>());
-  Location loc = conv.getLoc();
-  ArrayRef<int64_t> outShape = outType.getShape();
   int64_t channels = filterType.getDimSize(0);
+  int64_t kh = filterType.getDimSize(1), kw = filterType.getDimSize(2);
+  Location loc = conv.getLoc();
+  SmallVector<Value> inputs =
+      windowTaps(rewriter, loc, conv.getInputs()[0], outType, kh, kw,
+                 conv.getStrides(), conv.getDilations());
+  if (inputs.empty())
+    return failure();
   auto weightType = RankedTensorType::get({channels}, outType.getElementType());
-
-  SmallVector<Value> inputs;
-  for (int64_t i = 0; i < kh; ++i)
-    for (int64_t j = 0; j < kw; ++j)
-      inputs.push_back(tensor::ExtractSliceOp::create(
-          rewriter, loc, outType, image,
-          /*offsets=*/ValueRange(), ValueRange(), ValueRange(),
-          rewriter.getDenseI64ArrayAttr(
-              {0, 0, i * dilations[0], j * dilations[1]}),
-          rewriter.getDenseI64ArrayAttr(outShape),
-          rewriter.getDenseI64ArrayAttr({1, 1, strides[0], strides[1]})));
   for (int64_t i = 0; i < kh; ++i)
     for (int64_t j = 0; j < kw; ++j)
       inputs.push_back(tensor::ExtractSliceOp::create(
@@ -258,26 +291,56 @@ rewriteDepthwiseAsElementwise(RewriterBase &rewriter,
           ValueRange(), rewriter.getDenseI64ArrayAttr({0, i, j}),
           rewriter.getDenseI64ArrayAttr({channels, 1, 1}),
           rewriter.getDenseI64ArrayAttr({1, 1, 1})));
-
   MLIRContext *context = rewriter.getContext();
-  AffineMap identity = AffineMap::getMultiDimIdentityMap(4, context);
-  AffineMap channel = AffineMap::get(4, 0, getAffineDimExpr(1, context));
-  SmallVector<AffineMap> maps(kh * kw, identity);
-  maps.append(kh * kw, channel);
-  maps.push_back(identity);
-  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
   int64_t taps = kh * kw;
-  auto generic = linalg::GenericOp::create(
-      rewriter, loc, outType, inputs, init, maps, iterators,
+  SmallVector<AffineMap> maps(taps,
+                              AffineMap::getMultiDimIdentityMap(4, context));
+  maps.append(taps, AffineMap::get(4, 0, getAffineDimExpr(1, context)));
+  Value result = elementwiseOver(
+      rewriter, loc, init, inputs, maps,
       [&](OpBuilder &b, Location nested, ValueRange args) {
         Value sum = args.back();
         for (int64_t t = 0; t < taps; ++t)
           sum = arith::AddFOp::create(
               b, nested, sum,
               arith::MulFOp::create(b, nested, args[t], args[taps + t]));
-        linalg::YieldOp::create(b, nested, sum);
+        return sum;
       });
-  rewriter.replaceOp(conv, generic.getResults());
+  rewriter.replaceOp(conv, result);
+  return success();
+}
+
+/// A max or sum pooling as one elementwise op: the maximum or the sum of
+/// the output's initial value and the image slices the window's taps read.
+template <typename PoolOp>
+static LogicalResult rewritePoolingAsElementwise(RewriterBase &rewriter,
+                                                 PoolOp pool) {
+  auto window = cast<RankedTensorType>(pool.getInputs()[1].getType());
+  Value init = pool.getOutputs()[0];
+  auto outType = cast<RankedTensorType>(init.getType());
+  if (!window.hasStaticShape() || window.getRank() != 2)
+    return failure();
+  Location loc = pool.getLoc();
+  SmallVector<Value> taps = windowTaps(
+      rewriter, loc, pool.getInputs()[0], outType, window.getDimSize(0),
+      window.getDimSize(1), pool.getStrides(), pool.getDilations());
+  if (taps.empty())
+    return failure();
+  SmallVector<AffineMap> maps(
+      taps.size(), AffineMap::getMultiDimIdentityMap(4, rewriter.getContext()));
+  Value result = elementwiseOver(
+      rewriter, loc, init, taps, maps,
+      [&](OpBuilder &b, Location nested, ValueRange args) {
+        Value acc = args.back();
+        for (Value tap : args.drop_back()) {
+          if constexpr (std::is_same_v<PoolOp, linalg::PoolingNchwMaxOp>)
+            acc = arith::MaximumFOp::create(b, nested, acc, tap);
+          else
+            acc = arith::AddFOp::create(b, nested, acc, tap);
+        }
+        return acc;
+      });
+  rewriter.replaceOp(pool, result);
   return success();
 }
 
@@ -393,6 +456,21 @@ struct KilnCPUTilePass
       rewriter.setInsertionPoint(conv);
       if (succeeded(rewriteDepthwiseAsElementwise(rewriter, conv)))
         ++numIm2Col;
+    }
+
+    SmallVector<Operation *> pools;
+    getOperation().walk([&](Operation *op) {
+      if (isa<linalg::PoolingNchwMaxOp, linalg::PoolingNchwSumOp>(op) &&
+          llvm::all_of(op->getOperands(), isFloat32))
+        pools.push_back(op);
+    });
+    for (Operation *op : pools) {
+      rewriter.setInsertionPoint(op);
+      if (auto max = dyn_cast<linalg::PoolingNchwMaxOp>(op))
+        (void)rewritePoolingAsElementwise(rewriter, max);
+      else
+        (void)rewritePoolingAsElementwise(rewriter,
+                                          cast<linalg::PoolingNchwSumOp>(op));
     }
 
     SmallVector<std::pair<linalg::LinalgOp, Strategy>, 8> work;
