@@ -518,10 +518,7 @@ def central_differences(forward, inputs, index):
 
 # Cases whose forward function kilnc cannot compile yet, for reasons outside
 # autodiff; strict, so that a fix is noticed.
-EXPECTED_FAILURES = {
-    "top_k": "kilnc crashes lowering kiln.top_k with a constant k "
-             "(KilnToLinalg builds an invalid tensor.cast)",
-}
+EXPECTED_FAILURES = {}
 
 
 def _param(case):

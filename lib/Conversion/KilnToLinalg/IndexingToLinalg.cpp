@@ -127,7 +127,8 @@ Value mlir::kiln::generateTensor(
 }
 
 /// A loop nest over `sizes` carrying `init`; `body` returns the new values.
-static ValueRange
+/// Returns the nest's results (owned: a range over them would dangle).
+static SmallVector<Value>
 loopNest(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
          ValueRange init,
          function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange,
@@ -146,7 +147,7 @@ loopNest(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
       [&](OpBuilder &nb, Location l, ValueRange ivs, ValueRange args) {
         return scf::ValueVector(body(nb, l, ivs, args));
       });
-  return nest.results;
+  return SmallVector<Value>(nest.results);
 }
 
 /// The position in the data that element `ivs` of the indices of a
@@ -284,7 +285,7 @@ struct ScatterElementsToLinalg : OneResultPattern<ScatterElementsOp> {
     int64_t axis = op.getAxis();
     Value axisSize =
         IndexArith{rewriter, loc}.value(dimSize(rewriter, loc, data, axis));
-    ValueRange results = loopNest(
+    SmallVector<Value> results = loopNest(
         rewriter, loc, dimSizes(rewriter, loc, indices), ValueRange{data},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
           SmallVector<Value> at = elementPosition(b, l, indices, ivs, axis,
@@ -320,7 +321,7 @@ struct ScatterNDToLinalg : OneResultPattern<ScatterNDOp> {
     bool unsignedIndices = isUnsignedInt(op.getIndices().getType());
     SmallVector<Value> dataDims =
         indexValues(rewriter, loc, dimSizes(rewriter, loc, data));
-    ValueRange results = loopNest(
+    SmallVector<Value> results = loopNest(
         rewriter, loc, dimSizes(rewriter, loc, updates), ValueRange{data},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
           SmallVector<Value> at;
@@ -442,7 +443,7 @@ struct ScanToLinalg : OneResultPattern<ScanOp> {
         rewriter, loc, ArrayRef<OpFoldResult>{dimSize(rewriter, loc, flat, 0)},
         elementType);
     Value identity = scalarConstant(rewriter, loc, elementType, isProduct);
-    ValueRange results = loopNest(
+    SmallVector<Value> results = loopNest(
         rewriter, loc, {outer, inner}, ValueRange{init},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
           auto loop = scf::ForOp::create(
@@ -544,7 +545,7 @@ struct TopKToLinalg : OpConversionPattern<TopKOp> {
         return arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, a, bv);
       return arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, a, bv);
     };
-    ValueRange results = loopNest(
+    SmallVector<Value> results = loopNest(
         rewriter, loc, sizes, ValueRange{values, indices},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
           Value x = tensor::ExtractOp::create(b, l, input, ivs);
