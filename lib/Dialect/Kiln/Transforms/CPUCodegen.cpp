@@ -626,8 +626,10 @@ static Value rootBuffer(Value value) {
 /// read moves before the loop, the write after it, and the vector is
 /// carried by the loop. Distinct root buffers never overlap: compiled
 /// functions get distinct arguments, and bufferization never lets a linalg
-/// op read a buffer it writes through a different allocation.
-static bool hoistTileThroughLoop(RewriterBase &rewriter, scf::ForOp loop) {
+/// op read a buffer it writes through a different allocation. Returns the
+/// loop that replaces `loop`, or null when nothing moved.
+static scf::ForOp hoistTileThroughLoop(RewriterBase &rewriter,
+                                       scf::ForOp loop) {
   vector::TransferWriteOp write;
   bool unknown = false;
   loop.getBody()->walk([&](Operation *op) {
@@ -650,10 +652,10 @@ static bool hoistTileThroughLoop(RewriterBase &rewriter, scf::ForOp loop) {
     write = candidate;
   });
   if (unknown || !write || write.getMask())
-    return false;
+    return {};
   for (Value operand : write->getOperands())
     if (operand != write.getVector() && !loop.isDefinedOutsideOfLoop(operand))
-      return false;
+      return {};
 
   vector::TransferReadOp read;
   Value root = rootBuffer(write.getBase());
@@ -684,10 +686,10 @@ static bool hoistTileThroughLoop(RewriterBase &rewriter, scf::ForOp loop) {
       aliased = true;
   });
   if (!read || aliased)
-    return false;
+    return {};
   for (Value operand : read->getOperands())
     if (!loop.isDefinedOutsideOfLoop(operand))
-      return false;
+      return {};
 
   rewriter.moveOpBefore(read, loop);
   rewriter.moveOpAfter(write, loop);
@@ -701,11 +703,11 @@ static bool hoistTileThroughLoop(RewriterBase &rewriter, scf::ForOp loop) {
                 return SmallVector<Value>{written};
               });
   if (failed(carried))
-    return false;
+    return {};
   rewriter.modifyOpInPlace(write, [&] {
     write.getValueToStoreMutable().assign((*carried)->getResults().back());
   });
-  return true;
+  return cast<scf::ForOp>(carried->getOperation());
 }
 
 struct KilnHoistVectorTransfersPass
@@ -728,18 +730,14 @@ struct KilnHoistVectorTransfersPass
     linalg::hoistRedundantVectorTransfers(getOperation());
     // What the upstream hoisting leaves: tiles of buffers seen through
     // reshapes, such as a convolution's output viewed as a matrix.
+    // Inner loops first, so that a tile moved out of a loop can move on out
+    // of the loop around it when that loop comes.
     IRRewriter rewriter(&getContext());
-    bool changed = true;
-    while (changed) {
-      changed = false;
-      SmallVector<scf::ForOp> loops;
-      getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
-      for (scf::ForOp loop : loops)
-        if (hoistTileThroughLoop(rewriter, loop)) {
-          changed = true;
-          break;
-        }
-    }
+    SmallVector<scf::ForOp> loops;
+    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops)
+      while (scf::ForOp carried = hoistTileThroughLoop(rewriter, loop))
+        loop = carried;
   }
 };
 
