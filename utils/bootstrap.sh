@@ -5,8 +5,9 @@
 # A second run with everything present checks and returns in seconds.
 #
 # Installs: LLVM/MLIR 22, ONNX's C++ library and protobuf, Open MPI, CMake,
-# Ninja, ccache, GoogleTest, and a Python virtual environment with onnx,
-# onnxruntime, numpy, pytest, nanobind and scikit-learn.
+# Ninja, ccache, GoogleTest, Debian's PyTorch (for the training benchmark),
+# and a Python virtual environment with onnx, onnxruntime, numpy, pytest,
+# nanobind and scikit-learn.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -24,6 +25,10 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev
   python3 python3-venv python3-dev zlib1g-dev libzstd-dev libedit-dev
   libcurl4-openssl-dev libxml2-dev
+  # PyTorch (under /usr/bin/python3): the peer of benchmarks/training.py,
+  # with OpenBLAS (pthreads) behind libblas.so.3 rather than the reference
+  # BLAS, so that its matrix products are a fair peer.
+  python3-torch libopenblas0-pthread
 )
 
 # Python packages with minimum versions. onnxruntime is the correctness
