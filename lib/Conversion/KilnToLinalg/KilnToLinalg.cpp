@@ -106,8 +106,21 @@ struct ConvertKilnToLinalgPass
     target.addDynamicallyLegalOp<func::ReturnOp, func::CallOp>(
         [&](Operation *op) { return converter.isLegal(op); });
     if (failed(applyPartialConversion(getOperation(), target,
-                                      std::move(patterns))))
+                                      std::move(patterns)))) {
       signalPassFailure();
+      return;
+    }
+    // The ABI's inputs are read-only (docs/abi.md): bufferization copies an
+    // argument before writing into it (a scatter's loop updating its data,
+    // say) instead of reusing the caller's buffer.
+    auto readOnly = BoolAttr::get(context, false);
+    getOperation()->walk([&](func::FuncOp func) {
+      if (!func.isPublic() || func.isExternal())
+        return;
+      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+        if (isa<TensorType>(func.getArgumentTypes()[i]))
+          func.setArgAttr(i, "bufferization.writable", readOnly);
+    });
   }
 };
 

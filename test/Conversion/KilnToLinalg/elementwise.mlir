@@ -30,7 +30,7 @@ func.func @broadcast_one(%a: tensor<3x4xf32>, %b: tensor<3x1xf32>) -> tensor<3x4
 
 // Unsigned types become signless; the op keeps the signedness.
 // CHECK-LABEL: func.func @unsigned
-// CHECK-SAME: (%{{.*}}: tensor<4xi8>, %{{.*}}: tensor<4xi8>) -> (tensor<4xi8>, tensor<4xi1>)
+// CHECK-SAME: (%{{.*}}: tensor<4xi8> {bufferization.writable = false}, %{{.*}}: tensor<4xi8> {bufferization.writable = false}) -> (tensor<4xi8>, tensor<4xi1>)
 // CHECK: arith.divui
 // CHECK: arith.cmpi ult
 func.func @unsigned(%a: tensor<4xui8>, %b: tensor<4xui8>) -> (tensor<4xui8>, tensor<4xi1>) {

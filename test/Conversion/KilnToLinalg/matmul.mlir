@@ -74,7 +74,7 @@ func.func @vectors(%a: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<f32> {
 
 // Unsigned integers accumulate (wrapping) in the signless result type.
 // CHECK-LABEL: func.func @integer
-// CHECK-SAME: (%{{.*}}: tensor<4x8xi8>, %{{.*}}: tensor<8x2xi8>) -> tensor<4x2xi8>
+// CHECK-SAME: (%{{.*}}: tensor<4x8xi8> {bufferization.writable = false}, %{{.*}}: tensor<8x2xi8> {bufferization.writable = false}) -> tensor<4x2xi8>
 // CHECK: %[[ZERO:.*]] = arith.constant 0 : i8
 // CHECK: linalg.matmul ins(%arg0, %arg1 : tensor<4x8xi8>, tensor<8x2xi8>)
 func.func @integer(%a: tensor<4x8xui8>, %b: tensor<8x2xui8>) -> tensor<4x2xui8> {
