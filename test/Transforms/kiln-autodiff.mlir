@@ -125,23 +125,70 @@ func.func @main(%x: tensor<5x2x3xf32>, %w: tensor<3x4xf32>) -> tensor<f32> {
 
 // -----
 
-// conv: the input's gradient is a transposed convolution (with the output
-// padding that restores 8x8), the weight's a convolution of the swapped
-// input by the swapped gradient with strides and dilations exchanged,
-// trimmed to the kernel; the bias's a sum.
+// conv, stride 2: the input's gradient splits into the 2x2 phases of the
+// strides, each a stride-1 convolution by the kernel taps that reach it,
+// reversed (of the weight with its channels swapped); the phases interleave
+// by stacking and reshaping. The weight's gradient is one matmul of the
+// result's gradient (Cout, N*OH*OW) by the columns of the channels-last
+// padded input (one strided slice per tap); the bias's a sum.
 // CHECK-LABEL: func.func @main_grad(
 // CHECK-SAME: %[[X:.*]]: tensor<1x3x8x8xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>, %[[B:.*]]: tensor<4xf32>)
-// CHECK: %[[GX:.*]] = kiln.conv_transpose %[[G:.*]], %[[W]] {dilations = array<i64: 1, 1>, group = 1 : i64, output_padding = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x4x4xf32>, tensor<4x3x3x3xf32>) -> tensor<1x3x8x8xf32>
+// CHECK-NOT: kiln.conv_transpose
+// CHECK: %[[WT:.*]] = kiln.transpose %[[W]] {perm = array<i64: 1, 0, 2, 3>} : (tensor<4x3x3x3xf32>) -> tensor<3x4x3x3xf32>
+// CHECK: %[[T00:.*]] = kiln.slice %[[WT]] {axes = array<i64: 2, 3>, ends = array<i64: 0, 0>, starts = array<i64: 1, 1>, steps = array<i64: -2, -2>} : (tensor<3x4x3x3xf32>) -> tensor<3x4x1x1xf32>
+// CHECK: %[[P00:.*]] = kiln.conv %[[G:.*]], %[[T00]] {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x4x4xf32>, tensor<3x4x1x1xf32>) -> tensor<1x3x4x4xf32>
+// CHECK: %[[T01:.*]] = kiln.slice %[[WT]] {axes = array<i64: 2, 3>, ends = array<i64: 0, -9223372036854775808>, starts = array<i64: 1, 2>, steps = array<i64: -2, -2>} : (tensor<3x4x3x3xf32>) -> tensor<3x4x1x2xf32>
+// CHECK: %[[P01:.*]] = kiln.conv %[[G]], %[[T01]] {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x4x4xf32>, tensor<3x4x1x2xf32>) -> tensor<1x3x4x4xf32>
+// CHECK: %[[P10:.*]] = kiln.conv %[[G]], %{{.*}} {{.*}}pads = array<i64: 0, 0, 1, 0>
+// CHECK: %[[P11:.*]] = kiln.conv %[[G]], %{{.*}} {{.*}}pads = array<i64: 0, 0, 1, 1>
+// CHECK: %[[R00:.*]] = kiln.reshape %[[P00]] {shape = array<i64: 1, 3, 4, 4, 1>}
+// CHECK: %[[R01:.*]] = kiln.reshape %[[P01]] {shape = array<i64: 1, 3, 4, 4, 1>}
+// CHECK: %[[C0:.*]] = kiln.concat %[[R00]], %[[R01]] {axis = 4 : i64} : (tensor<1x3x4x4x1xf32>, tensor<1x3x4x4x1xf32>) -> tensor<1x3x4x4x2xf32>
+// CHECK: %[[ROW0:.*]] = kiln.reshape %[[C0]] {shape = array<i64: 1, 3, 4, 8>}
+// CHECK: %[[ROW1:.*]] = kiln.reshape %{{.*}} {shape = array<i64: 1, 3, 4, 8>}
+// CHECK: %[[S0:.*]] = kiln.reshape %[[ROW0]] {shape = array<i64: 1, 3, 4, 1, 8>}
+// CHECK: %[[S1:.*]] = kiln.reshape %[[ROW1]] {shape = array<i64: 1, 3, 4, 1, 8>}
+// CHECK: %[[C:.*]] = kiln.concat %[[S0]], %[[S1]] {axis = 3 : i64}
+// CHECK: %[[GX:.*]] = kiln.reshape %[[C]] {shape = array<i64: 1, 3, 8, 8>} : (tensor<1x3x4x2x8xf32>) -> tensor<1x3x8x8xf32>
+// CHECK: %[[XT:.*]] = kiln.transpose %[[X]] {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x3x8x8xf32>) -> tensor<1x8x8x3xf32>
+// CHECK: %[[XP:.*]] = kiln.pad constant %[[XT]] {pads = array<i64: 0, 1, 1, 0, 0, 1, 1, 0>, value = 0.000000e+00 : f64} : (tensor<1x8x8x3xf32>) -> tensor<1x10x10x3xf32>
+// CHECK: %[[TAP0:.*]] = kiln.slice %[[XP]] {axes = array<i64: 1, 2>, ends = array<i64: 7, 7>, starts = array<i64: 0, 0>, steps = array<i64: 2, 2>} : (tensor<1x10x10x3xf32>) -> tensor<1x4x4x3xf32>
+// CHECK-COUNT-7: kiln.slice %[[XP]]
+// CHECK: %[[TAP8:.*]] = kiln.slice %[[XP]] {axes = array<i64: 1, 2>, ends = array<i64: 9, 9>, starts = array<i64: 2, 2>, steps = array<i64: 2, 2>}
+// CHECK: %[[COLS:.*]] = kiln.concat %[[TAP0]], {{.*}}, %[[TAP8]] {axis = 3 : i64} : ({{.*}}) -> tensor<1x4x4x27xf32>
+// CHECK: %[[CM:.*]] = kiln.reshape %[[COLS]] {shape = array<i64: -1, 27>} : (tensor<1x4x4x27xf32>) -> tensor<16x27xf32>
 // CHECK: %[[GT:.*]] = kiln.transpose %[[G]] {perm = array<i64: 1, 0, 2, 3>}
-// CHECK: %[[XT:.*]] = kiln.transpose %[[X]] {perm = array<i64: 1, 0, 2, 3>}
-// CHECK: %[[F:.*]] = kiln.conv %[[XT]], %[[GT]] {dilations = array<i64: 2, 2>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<3x1x8x8xf32>, tensor<4x1x4x4xf32>) -> tensor<3x4x4x4xf32>
-// CHECK: %[[FS:.*]] = kiln.slice %[[F]] {axes = array<i64: 2, 3>, ends = array<i64: 3, 3>, starts = array<i64: 0, 0>, steps = array<i64: 1, 1>}
-// CHECK: %[[GW:.*]] = kiln.transpose %[[FS]] {perm = array<i64: 1, 0, 2, 3>} : (tensor<3x4x3x3xf32>) -> tensor<4x3x3x3xf32>
+// CHECK: %[[GM:.*]] = kiln.reshape %[[GT]] {shape = array<i64: 0, -1>} : (tensor<4x1x4x4xf32>) -> tensor<4x16xf32>
+// CHECK: %[[PROD:.*]] = kiln.matmul %[[GM]], %[[CM]] : (tensor<4x16xf32>, tensor<16x27xf32>) -> tensor<4x27xf32>
+// CHECK: %[[PT:.*]] = kiln.reshape %[[PROD]] {shape = array<i64: 0, 9, 3>}
+// CHECK: %[[PC:.*]] = kiln.transpose %[[PT]] {perm = array<i64: 0, 2, 1>} : (tensor<4x9x3xf32>) -> tensor<4x3x9xf32>
+// CHECK: %[[GW:.*]] = kiln.reshape %[[PC]] {shape = array<i64: 0, 3, 3, 3>} : (tensor<4x3x9xf32>) -> tensor<4x3x3x3xf32>
 // CHECK: %[[GB:.*]] = kiln.reduce_sum %[[G]] {axes = array<i64: 0, 2, 3>, keepdims = false}
 // CHECK: return %{{.*}}, %[[GX]], %[[GW]], %[[GB]]
 func.func @main(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<f32> {
   %c = kiln.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
   %l = kiln.reduce_sum %c {axes = array<i64: 0, 1, 2, 3>, keepdims = false} : (tensor<1x4x4x4xf32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// conv, stride 1, asymmetric pads, dilation 2: the input's gradient is one
+// convolution by the whole kernel reversed, padded by what the dilated
+// kernel reaches past the pads ((3 - 1) * 2 - pad) and sliced where a pad
+// exceeds that; no interleaving.
+// CHECK-LABEL: func.func @main_grad(
+// CHECK-SAME: %[[X:.*]]: tensor<2x3x7x7xf32>, %[[W:.*]]: tensor<5x3x3x3xf32>)
+// CHECK: %[[WT:.*]] = kiln.transpose %[[W]] {perm = array<i64: 1, 0, 2, 3>}
+// CHECK: %[[REV:.*]] = kiln.slice %[[WT]] {axes = array<i64: 2, 3>, ends = array<i64: -9223372036854775808, -9223372036854775808>, starts = array<i64: 2, 2>, steps = array<i64: -1, -1>} : (tensor<3x5x3x3xf32>) -> tensor<3x5x3x3xf32>
+// CHECK: %[[GS:.*]] = kiln.slice %[[G:.*]] {axes = array<i64: 2, 3>, ends = array<i64: 3, 8>, starts = array<i64: 0, 1>, steps = array<i64: 1, 1>} : (tensor<2x5x3x8xf32>) -> tensor<2x5x3x7xf32>
+// CHECK: %[[GX:.*]] = kiln.conv %[[GS]], %[[REV]] {dilations = array<i64: 2, 2>, group = 1 : i64, pads = array<i64: 4, 0, 4, 4>, strides = array<i64: 1, 1>} : (tensor<2x5x3x7xf32>, tensor<3x5x3x3xf32>) -> tensor<2x3x7x7xf32>
+// CHECK-NOT: kiln.concat %{{.*}} {axis = 4
+// CHECK: %[[GW:.*]] = kiln.matmul
+// CHECK: return %{{.*}}, %[[GX]], %{{.*}}
+func.func @main(%x: tensor<2x3x7x7xf32>, %w: tensor<5x3x3x3xf32>) -> tensor<f32> {
+  %c = kiln.conv %x, %w {dilations = array<i64: 2, 2>, group = 1 : i64, pads = array<i64: 0, 5, 0, 0>, strides = array<i64: 1, 1>} : (tensor<2x3x7x7xf32>, tensor<5x3x3x3xf32>) -> tensor<2x5x3x8xf32>
+  %l = kiln.reduce_sum %c {axes = array<i64: 0, 1, 2, 3>, keepdims = false} : (tensor<2x5x3x8xf32>) -> tensor<f32>
   return %l : tensor<f32>
 }
 

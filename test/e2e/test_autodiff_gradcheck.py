@@ -62,8 +62,11 @@ class CompiledModule:
         assert len(arrays) == len(self.inputs)
         keep, pointers = [], []
         for (_, dtype, dims), array in zip(self.inputs, arrays):
-            # (np.ascontiguousarray would make a rank-0 array 1-D.)
-            array = np.asarray(array, dtype=dtype, order="C")
+            # (np.ascontiguousarray would make a rank-0 array 1-D.) A copy:
+            # a module that writes into its argument (see
+            # test_module_leaves_its_arguments_unchanged) must not change the
+            # caller's inputs between the finite differences.
+            array = np.array(array, dtype=dtype, order="C", copy=True)
             assert array.ndim == len(dims) and all(
                 d in (-1, n) for d, n in zip(dims, array.shape)), (
                 f"shape {array.shape} for dims {dims}")
@@ -203,6 +206,76 @@ def pool_attrs(kernel, strides, pads, ceil=False, dilations=None,
     return (f"{{ceil_mode = {str(ceil).lower()}{extra}, dilations = "
             f"{a(dilations)}, kernel_shape = {a(kernel)}, pads = {a(pads)}, "
             f"strides = {a(strides)}}}")
+
+
+# Away from zero and from the integer multiples that mod's quotient jumps at.
+def MODB(rng, shape):
+    return rng.uniform(0.6, 1.4, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def resize_case(name, in_shape, out_shape, mode, transform, scales=None,
+                sizes=None, roi=None, nearest="round_prefer_floor",
+                antialias=False, exclude_outside=False, axes=(2, 3)):
+    """A resize of a float64 argument by constant scales or sizes."""
+    lines, operands, types = [], "%a0", [T(in_shape)]
+    if roi is not None:
+        lines.append(const("roi", roi, "f32"))
+        operands += " roi %roi"
+        types.append(T([len(roi)], "f32"))
+    if scales is not None:
+        lines.append(const("s", scales, "f32"))
+        operands += " scales %s"
+        types.append(T([len(scales)], "f32"))
+    else:
+        lines.append(const("s", sizes))
+        operands += " sizes %s"
+        types.append(T([len(sizes)], "i64"))
+    attrs = (f"{{antialias = {str(antialias).lower()}, axes = array<i64: "
+             f"{', '.join(map(str, axes))}>, coordinate_transformation_mode = "
+             f"#kiln<coordinate_transform {transform}>, cubic_coeff_a = "
+             f"-7.500000e-01 : f32, exclude_outside = "
+             f"{str(exclude_outside).lower()}, extrapolation_value = "
+             f"2.500000e-01 : f32, keep_aspect_ratio_policy = "
+             f"#kiln<aspect_ratio_policy stretch>, mode = #kiln<interpolation "
+             f"{mode}>, nearest_mode = #kiln<nearest_mode {nearest}>}}")
+    lines.append(line("resize", operands, types, T(out_shape), attrs))
+    return Case(name, [(in_shape, STD)], out_shape, lines)
+
+
+def grid_sample_case(name, in_shape, grid_shape, mode, padding, align):
+    out = in_shape[:2] + grid_shape[1:-1]
+    return Case(name, [(in_shape, STD), (grid_shape, U(-1.15, 1.15))], out, [
+        line("grid_sample", "%a0, %a1", [T(in_shape), T(grid_shape)], T(out),
+             f"{{align_corners = {str(align).lower()}, mode = "
+             f"#kiln<interpolation {mode}>, padding_mode = "
+             f"#kiln<grid_sample_padding {padding}>}}")])
+
+
+def dynamic_reduce_case(name, kind, shape, axes, keepdims, out,
+                        sampler=STD):
+    """kiln.dynamic_reduce over constant axes, its dynamic result reshaped
+    to `out`."""
+    rank = len(out) if not keepdims else len(shape)
+    dyn = T(["?"] * rank)
+    return Case(name, [(shape, sampler)], out, [
+        const("ax", axes),
+        f"%r = kiln.dynamic_reduce {kind} %a0, %ax {{keepdims = "
+        f"{str(keepdims).lower()}, noop_with_empty_axes = false}} : "
+        f"({T(shape)}, {T([len(axes)], 'i64')}) -> {dyn}",
+        line("reshape", "%r", [dyn], T(out),
+             f"{{shape = array<i64: {', '.join(map(str, out))}>}}")])
+
+
+def scatter_case(name, op, data, indices, updates, reduction,
+                 samplers=(STD, STD), axis=None):
+    """A scatter of constant indices, both data and updates arguments."""
+    idx = np.asarray(indices)
+    attrs = (f"{{axis = {axis} : i64, " if axis is not None else "{") + (
+        f"reduction = #kiln<scatter_reduction {reduction}>}}")
+    return Case(name, [(data, samplers[0]), (updates, samplers[1])], data, [
+        const("i", indices),
+        line(op, "%a0, %i, %a1", [T(data), T(list(idx.shape), "i64"),
+                                  T(updates)], T(data), attrs)])
 
 
 CASES: list[Case] = [
@@ -365,6 +438,141 @@ CASES: list[Case] = [
         const("l", [4, 2, 1]),
         line("reverse_sequence", "%a0, %l", [T([4, 3, 2]), T([3], "i64")],
              T([4, 3, 2]), "{batch_axis = 1 : i64, time_axis = 0 : i64}")]),
+    # Remainders: the quotient is piecewise constant.
+    Case("mod_fmod", [([3, 4], U(-3.0, 3.0)), ([4], MODB)], [3, 4], [line(
+        "mod", "%a0, %a1", [T([3, 4]), T([4])], T([3, 4]), "{fmod = true}")]),
+    Case("mod_floor", [([3, 4], U(-3.0, 3.0)), ([3, 1], MODB)], [3, 4], [line(
+        "mod", "%a0, %a1", [T([3, 4]), T([3, 1])], T([3, 4]),
+        "{fmod = false}")]),
+    # Running products.
+    Case("cumprod", [([3, 4], NZ)], [3, 4], [
+        const("ax", 1),
+        line("cumprod", "%a0, %ax", [T([3, 4]), T([], "i64")], T([3, 4]),
+             "{exclusive = false, reverse = false}")]),
+    Case("cumprod_exclusive_reverse", [([4, 3], NZ)], [4, 3], [
+        const("ax", -2),
+        line("cumprod", "%a0, %ax", [T([4, 3]), T([], "i64")], T([4, 3]),
+             "{exclusive = true, reverse = true}")]),
+    # Scatters: none without duplicate indices (ONNX leaves the winner
+    # unspecified), the reductions with them.
+    scatter_case("scatter_elements_none", "scatter_elements", [3, 5],
+                 [[0, 2], [4, 1], [3, -1]], [3, 2], "none", axis=1),
+    scatter_case("scatter_elements_add", "scatter_elements", [4, 3],
+                 [[1, 1, 0], [1, 3, 0]], [2, 3], "add", axis=0),
+    scatter_case("scatter_elements_mul", "scatter_elements", [3, 4],
+                 [[0, 0], [1, 3], [2, 1]], [3, 2], "mul", (NZ, NZ), axis=1),
+    scatter_case("scatter_elements_max", "scatter_elements", [3, 4],
+                 [[0, 0], [1, 3], [2, 1]], [3, 2], "max",
+                 (DISTINCT, DISTINCT), axis=1),
+    scatter_case("scatter_nd_none", "scatter_nd", [4, 3], [[1], [3]], [2, 3],
+                 "none"),
+    scatter_case("scatter_nd_add", "scatter_nd", [3, 2, 2],
+                 [[0, 1], [2, 0], [0, 1]], [3, 2], "add"),
+    scatter_case("scatter_nd_mul", "scatter_nd", [4, 3], [[0], [2], [0]],
+                 [3, 3], "mul", (NZ, NZ)),
+    scatter_case("scatter_nd_min", "scatter_nd", [4, 3], [[1], [1], [2]],
+                 [3, 3], "min", (DISTINCT, DISTINCT)),
+    # Selections.
+    Case("compress", [([4, 3], STD)], [3, 3], [
+        const("c", [True, False, True, True], "i1"),
+        line("compress", "%a0, %c", [T([4, 3]), T([4], "i1")], T([3, 3]),
+             "{axis = 0 : i64}")]),
+    Case("compress_short_condition", [([2, 5], STD)], [2, 2], [
+        const("c", [False, True, True], "i1"),
+        line("compress", "%a0, %c", [T([2, 5]), T([3], "i1")], T([2, 2]),
+             "{axis = 1 : i64}")]),
+    Case("one_hot", [([2], STD)], [2, 3, 2], [
+        const("i", [[0, 2], [1, -1]]),
+        const("d", 3),
+        line("one_hot", "%i, %d, %a0", [T([2, 2], "i64"), T([], "i64"),
+                                        T([2])], T([2, 3, 2]),
+             "{axis = 1 : i64}")]),
+    # unique of distinct values (each element its own unique): sorted
+    # values, and rows along an axis in order of first occurrence.
+    Case("unique_sorted", [([2, 3], DISTINCT)], [6], [
+        f"%u, %i, %inv, %c = kiln.unique %a0 {{sorted = true}} : "
+        f"({T([2, 3])}) -> ({T(['?'])}, {T(['?'], 'i64')}, "
+        f"{T([6], 'i64')}, {T(['?'], 'i64')})",
+        line("reshape", "%u", [T(['?'])], T([6]), "{shape = array<i64: 6>}")]),
+    Case("unique_axis", [([3, 2], DISTINCT)], [3, 2], [
+        f"%u, %i, %inv, %c = kiln.unique %a0 {{axis = 0 : i64, sorted = "
+        f"false}} : ({T([3, 2])}) -> ({T(['?', 2])}, {T(['?'], 'i64')}, "
+        f"{T([3], 'i64')}, {T(['?'], 'i64')})",
+        line("reshape", "%u", [T(['?', 2])], T([3, 2]),
+             "{shape = array<i64: 3, 2>}")]),
+    # A float range: start + i * delta, 5 elements for these arguments.
+    Case("range", [([], U(0.1, 0.4)), ([], U(4.6, 4.8)), ([], U(0.9, 1.0))],
+         [5], [
+        f"%r = kiln.range %a0, %a1, %a2 : ({T([])}, {T([])}, {T([])}) -> "
+        f"{T(['?'])}",
+        line("reshape", "%r", [T(['?'])], T([5]), "{shape = array<i64: 5>}")]),
+    # Run-time shapes, with constant operands.
+    Case("dynamic_slice", [([5, 6], STD)], [2, 3], [
+        const("st", [1, -1]), const("en", [4, -7]), const("ax", [0, 1]),
+        const("sp", [2, -2]),
+        line("dynamic_slice", "%a0, %st, %en, %ax, %sp",
+             [T([5, 6])] + [T([2], "i64")] * 4, T(["?", "?"])).replace(
+                 "%y =", "%d ="),
+        line("reshape", "%d", [T(["?", "?"])], T([2, 3]),
+             "{shape = array<i64: 2, 3>}")]),
+    Case("dynamic_split", [([2, 6], STD)], [2, 4], [
+        const("sz", [2, 4]),
+        f"%p:2 = kiln.dynamic_split %a0, %sz {{axis = 1 : i64}} : "
+        f"({T([2, 6])}, {T([2], 'i64')}) -> ({T([2, '?'])}, "
+        f"{T([2, '?'])})",
+        line("reshape", "%p#1", [T([2, "?"])], T([2, 4]),
+             "{shape = array<i64: 2, 4>}")]),
+    dynamic_reduce_case("dynamic_reduce_sum", "sum", [2, 3, 4], [-1, 0],
+                        False, [3]),
+    dynamic_reduce_case("dynamic_reduce_mean", "mean", [2, 3, 4], [1], True,
+                        [2, 1, 4]),
+    dynamic_reduce_case("dynamic_reduce_max", "max", [2, 3, 4], [2], False,
+                        [2, 3], DISTINCT),
+    dynamic_reduce_case("dynamic_reduce_min", "min", [3, 4], [0], True,
+                        [1, 4], DISTINCT),
+    dynamic_reduce_case("dynamic_reduce_prod", "prod", [3, 4], [1], False,
+                        [3], NZ),
+    dynamic_reduce_case("dynamic_reduce_sum_square", "sum_square", [3, 4],
+                        [0], False, [4]),
+    dynamic_reduce_case("dynamic_reduce_l1", "l1", [3, 4], [-1], True,
+                        [3, 1], NZ),
+    dynamic_reduce_case("dynamic_reduce_l2", "l2", [3, 4], [0, 1], True,
+                        [1, 1]),
+    dynamic_reduce_case("dynamic_reduce_log_sum", "log_sum", [3, 4], [1],
+                        False, [3], POS),
+    dynamic_reduce_case("dynamic_reduce_log_sum_exp", "log_sum_exp", [3, 4],
+                        [0], False, [4]),
+    # Resampling.
+    resize_case("resize_nearest", [1, 2, 3, 4], [1, 2, 6, 6], "nearest",
+                "asymmetric", scales=[2.0, 1.5], nearest="floor"),
+    resize_case("resize_nearest_half_pixel", [2, 1, 5, 4], [2, 1, 3, 7],
+                "nearest", "half_pixel", sizes=[3, 7]),
+    resize_case("resize_linear", [1, 2, 3, 4], [1, 2, 6, 6], "linear",
+                "half_pixel", scales=[2.0, 1.5]),
+    resize_case("resize_linear_align_corners", [1, 1, 5, 6], [1, 1, 3, 4],
+                "linear", "align_corners", sizes=[3, 4]),
+    resize_case("resize_linear_antialias", [1, 1, 8, 6], [1, 1, 3, 4],
+                "linear", "half_pixel", sizes=[3, 4], antialias=True),
+    resize_case("resize_linear_crop", [1, 1, 4, 5], [1, 1, 5, 5], "linear",
+                "tf_crop_and_resize", sizes=[5, 5],
+                roi=[0.2, -0.1, 0.9, 1.2]),
+    resize_case("resize_cubic", [1, 1, 4, 5], [1, 1, 7, 3], "cubic",
+                "half_pixel", sizes=[7, 3]),
+    resize_case("resize_cubic_exclude_outside", [1, 2, 4, 4], [1, 2, 6, 6],
+                "cubic", "pytorch_half_pixel", scales=[1.5, 1.5],
+                exclude_outside=True),
+    resize_case("resize_linear_1d", [3, 5], [6, 5], "linear",
+                "asymmetric", scales=[2.0], axes=(0,)),
+    grid_sample_case("grid_sample_linear", [2, 2, 3, 4], [2, 3, 2, 2],
+                     "linear", "zeros", False),
+    grid_sample_case("grid_sample_linear_border_align", [1, 2, 4, 3],
+                     [1, 2, 3, 2], "linear", "border", True),
+    grid_sample_case("grid_sample_linear_3d", [1, 1, 3, 3, 4],
+                     [1, 2, 2, 1, 3], "linear", "zeros", True),
+    grid_sample_case("grid_sample_nearest", [1, 2, 3, 4], [1, 3, 3, 2],
+                     "nearest", "zeros", False),
+    grid_sample_case("grid_sample_nearest_border", [2, 1, 4, 4],
+                     [2, 2, 3, 2], "nearest", "border", True),
     # Softmax.
     Case("softmax", [([3, 4], STD)], [3, 4], [line(
         "softmax", "%a0", [T([3, 4])], T([3, 4]), "{axis = 1 : i64}")]),
@@ -627,3 +835,29 @@ def test_loss_gradient_matches_central_differences(case, tmp_path):
         np.testing.assert_allclose(
             analytic, numeric, rtol=RTOL, atol=ATOL,
             err_msg=f"{case.name}: gradient of argument {index}")
+
+
+def test_module_leaves_its_arguments_unchanged(compiled):
+    """Calling a compiled module must not modify the arrays passed in."""
+    forward, _, inputs = compiled["scatter_elements_add"]
+    arrays = [np.array(a, dtype=np.float64, order="C") for a in inputs]
+    before = [a.copy() for a in arrays]
+    # Pass the arrays themselves, bypassing CompiledModule's copies.
+    keep, pointers = [], []
+    for array in arrays:
+        rank = array.ndim
+        desc = (ctypes.c_int64 * (3 + 2 * rank))()
+        desc[0] = desc[1] = array.ctypes.data
+        for i in range(rank):
+            desc[3 + i] = array.shape[i]
+            desc[3 + rank + i] = array.strides[i] // array.itemsize
+        keep.append(desc)
+        pointers.append(ctypes.addressof(desc))
+    block = (ctypes.c_int64 * 3)()
+    args = (ctypes.c_void_p * (1 + len(pointers)))(ctypes.addressof(block),
+                                                   *pointers)
+    forward.entry(args)
+    if block[0]:
+        _LIBC.free(block[0])
+    for array, original in zip(arrays, before):
+        np.testing.assert_array_equal(array, original)

@@ -302,3 +302,23 @@ LogicalResult WhereOp::buildGradient(OpBuilder &builder,
                     gb.unbroadcast(gb.select(c, g, zero), getX().getType()),
                     gb.unbroadcast(gb.select(c, zero, g), getY().getType())});
 }
+
+// a mod b = a - q b with q = floor(a / b) (Python's %) or trunc(a / b)
+// (fmod): q is piecewise constant, so d/da = 1 and d/db = -q. An integer
+// remainder is never differentiated (integers carry no gradient).
+LogicalResult ModOp::buildGradient(OpBuilder &builder,
+                                   ArrayRef<Value> resultGrads,
+                                   SmallVectorImpl<Value> &operandGrads) {
+  GradientBuilder gb(builder, *this);
+  Value g = resultGrads[0], a = getLhs(), b = getRhs();
+  if (!isa<FloatType>(tensorType(a).getElementType()))
+    return gb.finish(operandGrads, {});
+  Value ratio = gb.div(a, b);
+  Value q = gb.unary<FloorOp>(ratio);
+  if (getFmod())
+    q = gb.select(gb.create<LessOp>(ratio, gb.scalarLike(0.0, ratio)),
+                  gb.unary<CeilOp>(ratio), q);
+  return gb.finish(operandGrads,
+                   {gb.unbroadcast(g, a.getType()),
+                    gb.unbroadcast(gb.neg(gb.mul(g, q)), b.getType())});
+}

@@ -6,16 +6,19 @@
 //
 // The KilnGradientOpInterface rules of matmul, convolution, pooling,
 // normalisation and softmax. Each is built from other kiln ops: the data
-// gradient of a convolution is a transposed convolution, its filter
-// gradient a convolution with the batch and channel dims swapped, and the
-// pooling gradients are sums over the window's offsets of strided slices
-// put back in place.
+// gradient of a convolution is a stride-1 convolution by the reversed kernel
+// per phase of the strides, its filter gradient one matrix product of the
+// result's gradient by the input's columns (for one group), and the pooling
+// gradients are sums over the window's offsets of strided slices put back
+// in place.
 //
 //===----------------------------------------------------------------------===//
 
 #include "GradientBuilder.h"
 
 #include <cmath>
+#include <limits>
+#include <numeric>
 
 using namespace mlir;
 using namespace mlir::kiln;
@@ -148,8 +151,302 @@ static FailureOr<SmallVector<int64_t>> kernelSizes(GradientBuilder &gb,
   return kernel;
 }
 
-// The input's gradient is the transposed convolution of the result's
-// gradient, with the output padding that restores the input's size.
+/// `shape` for `kiln.reshape`: a dynamic entry becomes 0, which copies the
+/// input's dim at the same index (callers keep dynamic dims in place).
+static Value reshapeKeeping(GradientBuilder &gb, Value value,
+                            ArrayRef<int64_t> shape) {
+  if (!value)
+    return {};
+  SmallVector<int64_t> attr(shape);
+  for (int64_t &dim : attr)
+    if (ShapedType::isDynamic(dim))
+      dim = 0;
+  return gb.reshape(value, attr);
+}
+
+namespace {
+/// The geometry of a convolution whose operand gradients are being built:
+/// static spatial sizes of its input and result, and its attributes.
+struct ConvGeometry {
+  SmallVector<int64_t> inSizes, outSizes, kernel;
+  ArrayRef<int64_t> strides, pads, dilations;
+  int64_t group;
+  int64_t spatial() const { return kernel.size(); }
+};
+} // namespace
+
+/// The input's gradient as a transposed convolution (the general form, for
+/// the grouped convolutions whose weight's channels are not static).
+static Value transposedInputGradient(GradientBuilder &gb, Value grad,
+                                     Value weight, const ConvGeometry &geo) {
+  OpBuilder &b = gb.getBuilder();
+  SmallVector<int64_t> outputPadding;
+  for (int64_t i = 0, e = geo.spatial(); i < e; ++i) {
+    int64_t covered = geo.strides[i] * (geo.outSizes[i] - 1) +
+                      (geo.kernel[i] - 1) * geo.dilations[i] + 1 - geo.pads[i] -
+                      geo.pads[i + e];
+    outputPadding.push_back(geo.inSizes[i] - covered);
+  }
+  return gb.create<ConvTransposeOp>(
+      grad, weight, Value(), b.getDenseI64ArrayAttr(geo.strides),
+      b.getDenseI64ArrayAttr(geo.pads), b.getDenseI64ArrayAttr(geo.dilations),
+      b.getDenseI64ArrayAttr(outputPadding), b.getI64IntegerAttr(geo.group));
+}
+
+namespace {
+/// One phase of a strided convolution's input gradient along one spatial
+/// dim: the input positions `s * i + phase`. Those positions are reached
+/// only by the kernel taps `t` with `(phase + pad - t * dilation) % s == 0`;
+/// tap `t` reads the result's gradient at `i + (phase + pad - t *
+/// dilation) / s`. The taps are evenly spaced, so the phase's gradient is a
+/// stride-1 convolution of the result's gradient with those taps reversed.
+struct Phase {
+  /// The first and last tap (`first > last` when no tap reaches it), and
+  /// the step between taps.
+  int64_t first = 0, last = -1, tapStep = 1;
+  /// The dilation of the phase's convolution, and the offset into the
+  /// result's gradient read by its first tap (the last kernel tap).
+  int64_t dilation = 1, offset = 0;
+  int64_t taps() const {
+    return last < first ? 0 : (last - first) / tapStep + 1;
+  }
+};
+} // namespace
+
+static Phase phaseOf(int64_t phase, int64_t kernel, int64_t stride, int64_t pad,
+                     int64_t dilation) {
+  Phase p;
+  int64_t common = std::gcd(stride, dilation);
+  p.tapStep = stride / common;
+  p.dilation = dilation / common;
+  for (int64_t t = 0; t < kernel; ++t) {
+    if ((phase + pad - t * dilation) % stride != 0)
+      continue;
+    if (p.last < p.first)
+      p.first = t;
+    p.last = t;
+  }
+  if (p.taps() > 0)
+    p.offset = (phase + pad - p.last * dilation) / stride;
+  return p;
+}
+
+/// The gradient of a convolution's input (N, Cin, in...) from the gradient
+/// of its result `grad` (N, Cout, out...) and its `weight`. With unit
+/// strides it is one convolution of `grad` by the weight with its channel
+/// dims exchanged (per group) and its kernel reversed, padded by what the
+/// kernel reaches past the pads; with strides `s`, the input positions
+/// split into `prod(s)` phases, each such a stride-1 convolution by the
+/// taps that reach it, interleaved afterwards. Either way the work lands
+/// on the convolution kernels the code generator makes fast (im2col and a
+/// matmul), not on a transposed convolution.
+static Value inputGradient(GradientBuilder &gb, Value input, Value weight,
+                           Value grad, const ConvGeometry &geo) {
+  if (!input || !weight || !grad)
+    return {};
+  OpBuilder &b = gb.getBuilder();
+  int64_t spatial = geo.spatial(), group = geo.group;
+  RankedTensorType weightType = tensorType(weight);
+  int64_t outChannels = weightType.getDimSize(0),
+          inPerGroup = weightType.getDimSize(1);
+  if (group > 1 &&
+      (ShapedType::isDynamic(outChannels) || ShapedType::isDynamic(inPerGroup)))
+    return transposedInputGradient(gb, grad, weight, geo);
+
+  // The weight (Cout, Cin/group, k...) as (Cin, Cout/group, k...): each
+  // group's block with its two channel dims exchanged.
+  SmallVector<int64_t> perm{1, 0};
+  for (int64_t i = 0; i < spatial; ++i)
+    perm.push_back(i + 2);
+  Value swapped;
+  if (group == 1) {
+    swapped = gb.transpose(weight, perm);
+  } else {
+    SmallVector<int64_t> blocks{group, outChannels / group, inPerGroup};
+    blocks.append(geo.kernel);
+    SmallVector<int64_t> blockPerm{0, 2, 1};
+    for (int64_t i = 0; i < spatial; ++i)
+      blockPerm.push_back(i + 3);
+    SmallVector<int64_t> merged{group * inPerGroup, outChannels / group};
+    merged.append(geo.kernel);
+    swapped =
+        gb.reshape(gb.transpose(gb.reshape(weight, blocks), blockPerm), merged);
+  }
+
+  // Every phase computes ceil(in / s) positions along each dim (those past
+  // the input are dropped once the phases are interleaved).
+  SmallVector<int64_t> phaseSizes;
+  for (int64_t i = 0; i < spatial; ++i)
+    phaseSizes.push_back(llvm::divideCeil(geo.inSizes[i], geo.strides[i]));
+  SmallVector<int64_t> spatialAxes, unitSteps(spatial, 1);
+  for (int64_t i = 0; i < spatial; ++i)
+    spatialAxes.push_back(i + 2);
+  Value zeros;
+  // A phase no tap reaches (or only through padding) has a zero gradient:
+  // a strided slice of zeros of the input's shape.
+  auto zeroPhase = [&]() {
+    if (!zeros)
+      zeros = gb.zerosLike(input);
+    return gb.slice(
+        zeros, SmallVector<int64_t>(spatial, 0),
+        SmallVector<int64_t>(spatial, std::numeric_limits<int64_t>::max()),
+        spatialAxes, geo.strides);
+  };
+
+  // The phases, row-major over their index along each dim.
+  int64_t numPhases = 1;
+  for (int64_t s : geo.strides)
+    numPhases *= s;
+  SmallVector<Value> pieces;
+  for (int64_t index = 0; index < numPhases; ++index) {
+    SmallVector<int64_t> phase(spatial);
+    for (int64_t i = spatial - 1, rest = index; i >= 0; --i) {
+      phase[i] = rest % geo.strides[i];
+      rest /= geo.strides[i];
+    }
+    SmallVector<int64_t> tapStarts, tapEnds, tapSteps, from, to, padBefore,
+        padAfter, phaseDilations;
+    bool reached = true, sliceGrad = false;
+    for (int64_t i = 0; i < spatial && reached; ++i) {
+      Phase p = phaseOf(phase[i], geo.kernel[i], geo.strides[i], geo.pads[i],
+                        geo.dilations[i]);
+      int64_t taps = p.taps();
+      // The gradient positions read: [offset, offset + span + size - 1].
+      int64_t first = p.offset,
+              end = p.offset + (taps - 1) * p.dilation + phaseSizes[i];
+      int64_t lo = std::max<int64_t>(first, 0),
+              hi = std::min(end, geo.outSizes[i]);
+      if (taps == 0 || lo >= hi) {
+        reached = false;
+        break;
+      }
+      // The kernel's taps from the last to the first.
+      tapStarts.push_back(p.last);
+      tapEnds.push_back(p.first > 0 ? p.first - 1
+                                    : std::numeric_limits<int64_t>::min());
+      tapSteps.push_back(-p.tapStep);
+      from.push_back(lo);
+      to.push_back(hi);
+      sliceGrad |= lo > 0 || hi < geo.outSizes[i];
+      padBefore.push_back(lo - first);
+      padAfter.push_back(end - hi);
+      phaseDilations.push_back(p.dilation);
+    }
+    if (!reached) {
+      pieces.push_back(zeroPhase());
+      continue;
+    }
+    Value taps = gb.slice(swapped, tapStarts, tapEnds, spatialAxes, tapSteps);
+    Value source =
+        sliceGrad ? gb.slice(grad, from, to, spatialAxes, unitSteps) : grad;
+    SmallVector<int64_t> phasePads(padBefore);
+    phasePads.append(padAfter);
+    pieces.push_back(gb.create<ConvOp>(
+        source, taps, Value(), b.getDenseI64ArrayAttr(unitSteps),
+        b.getDenseI64ArrayAttr(phasePads),
+        b.getDenseI64ArrayAttr(phaseDilations), b.getI64IntegerAttr(group)));
+  }
+
+  // Interleave, last dim first: the phases along dim i, each (..., n, ...),
+  // stack into (..., n, s, ...), which is (..., n * s, ...) in order.
+  for (int64_t i = spatial - 1; i >= 0; --i) {
+    int64_t stride = geo.strides[i];
+    if (stride == 1)
+      continue;
+    SmallVector<Value> merged;
+    for (int64_t at = 0, e = pieces.size(); at < e; at += stride) {
+      SmallVector<Value> stack;
+      for (int64_t r = 0; r < stride; ++r) {
+        Value piece = pieces[at + r];
+        if (!piece)
+          return {};
+        SmallVector<int64_t> shape(tensorType(piece).getShape());
+        shape.insert(shape.begin() + i + 3, 1);
+        stack.push_back(reshapeKeeping(gb, piece, shape));
+      }
+      Value stacked = gb.concat(stack, i + 3);
+      if (!stacked)
+        return {};
+      SmallVector<int64_t> shape(tensorType(stacked).getShape());
+      shape[i + 2] *= stride;
+      shape.erase(shape.begin() + i + 3);
+      Value whole = reshapeKeeping(gb, stacked, shape);
+      if (shape[i + 2] != geo.inSizes[i])
+        whole = gb.sliceAxis(whole, i + 2, 0, geo.inSizes[i]);
+      merged.push_back(whole);
+    }
+    pieces = std::move(merged);
+  }
+  return pieces.front();
+}
+
+/// The gradient of a one-group convolution's weight (Cout, Cin, k...) as
+/// one matrix product: the result's gradient as (Cout, N * out...) times
+/// the input's columns (N * out..., k... * Cin), the strided slices of the
+/// padded channels-last input that each kernel tap reads, side by side.
+/// The contraction runs over the batch and the result's positions, long
+/// and contiguous in both operands, and the product is only as wide as the
+/// weight: the shape the code generator tiles well (where a convolution by
+/// the result's gradient would compute a few outputs from huge windows).
+static Value weightGradient(GradientBuilder &gb, Value input, Value grad,
+                            const ConvGeometry &geo) {
+  if (!input || !grad)
+    return {};
+  int64_t spatial = geo.spatial();
+  int64_t inChannels = tensorType(input).getDimSize(1);
+  // (N, Cin, in...) -> (N, in..., Cin), padded.
+  SmallVector<int64_t> toLast{0};
+  for (int64_t i = 0; i < spatial; ++i)
+    toLast.push_back(i + 2);
+  toLast.push_back(1);
+  SmallVector<int64_t> pads(2 * (spatial + 2), 0);
+  for (int64_t i = 0; i < spatial; ++i) {
+    pads[i + 1] = geo.pads[i];
+    pads[spatial + 2 + i + 1] = geo.pads[i + spatial];
+  }
+  Value padded = gb.pad(gb.transpose(input, toLast), pads);
+  SmallVector<int64_t> axes;
+  for (int64_t i = 0; i < spatial; ++i)
+    axes.push_back(i + 1);
+  // One slice per kernel tap, row-major, each (N, out..., Cin).
+  SmallVector<Value> columns;
+  SmallVector<int64_t> tap(spatial, 0);
+  int64_t taps = 1;
+  for (int64_t k : geo.kernel)
+    taps *= k;
+  for (int64_t index = 0; index < taps; ++index) {
+    SmallVector<int64_t> starts, ends;
+    for (int64_t i = spatial - 1, rest = index; i >= 0; --i) {
+      tap[i] = rest % geo.kernel[i];
+      rest /= geo.kernel[i];
+    }
+    for (int64_t i = 0; i < spatial; ++i) {
+      starts.push_back(tap[i] * geo.dilations[i]);
+      ends.push_back(starts.back() + (geo.outSizes[i] - 1) * geo.strides[i] +
+                     1);
+    }
+    columns.push_back(gb.slice(padded, starts, ends, axes, geo.strides));
+  }
+  Value cols =
+      columns.size() == 1 ? columns.front() : gb.concat(columns, spatial + 1);
+  cols = gb.reshape(cols, {-1, taps * inChannels});
+  // (N, Cout, out...) -> (Cout, N * out...).
+  SmallVector<int64_t> perm =
+      llvm::to_vector(llvm::seq<int64_t>(0, spatial + 2));
+  std::swap(perm[0], perm[1]);
+  Value rows = gb.reshape(gb.transpose(grad, perm), {0, -1});
+  // (Cout, k... * Cin) -> (Cout, Cin, k...).
+  Value product = gb.create<MatMulOp>(rows, cols);
+  Value perTap = gb.reshape(product, {0, taps, inChannels});
+  SmallVector<int64_t> shape{0, inChannels};
+  shape.append(geo.kernel);
+  return gb.reshape(gb.transpose(perTap, {0, 2, 1}), shape);
+}
+
+// The input's gradient is a convolution of the result's gradient by the
+// reversed kernel (one per phase of the strides), the weight's one matrix
+// product for one group and a convolution of the swapped input by the
+// result's gradient otherwise (filterGradient); the bias's a sum.
 LogicalResult ConvOp::buildGradient(OpBuilder &builder,
                                     ArrayRef<Value> resultGrads,
                                     SmallVectorImpl<Value> &operandGrads) {
@@ -160,30 +457,27 @@ LogicalResult ConvOp::buildGradient(OpBuilder &builder,
       kernelSizes(gb, getWeight().getType());
   if (failed(kernel))
     return failure();
-  ArrayRef<int64_t> strides = getStrides(), pads = getPads(),
-                    dilations = getDilations();
-  int64_t spatial = kernel->size();
-  SmallVector<int64_t> outputPadding;
-  for (int64_t i = 0; i < spatial; ++i) {
+  ConvGeometry geo;
+  geo.kernel = *kernel;
+  geo.strides = getStrides();
+  geo.pads = getPads();
+  geo.dilations = getDilations();
+  geo.group = getGroup();
+  for (int64_t i = 0, e = kernel->size(); i < e; ++i) {
     int64_t inSize = in.getDimSize(i + 2);
     int64_t outSize = tensorType(g).getDimSize(i + 2);
     if (ShapedType::isDynamic(inSize) || ShapedType::isDynamic(outSize))
       return gb.fail("cannot differentiate a convolution over a dynamic "
                      "spatial size"),
              failure();
-    int64_t covered = strides[i] * (outSize - 1) +
-                      ((*kernel)[i] - 1) * dilations[i] + 1 - pads[i] -
-                      pads[i + spatial];
-    outputPadding.push_back(inSize - covered);
+    geo.inSizes.push_back(inSize);
+    geo.outSizes.push_back(outSize);
   }
-  Value gx = gb.create<ConvTransposeOp>(
-      g, getWeight(), Value(), builder.getDenseI64ArrayAttr(strides),
-      builder.getDenseI64ArrayAttr(pads),
-      builder.getDenseI64ArrayAttr(dilations),
-      builder.getDenseI64ArrayAttr(outputPadding),
-      builder.getI64IntegerAttr(getGroup()));
-  Value gw = filterGradient(gb, getInput(), g, *kernel, strides, pads,
-                            dilations, getGroup());
+  Value gx = inputGradient(gb, getInput(), getWeight(), g, geo);
+  Value gw = geo.group == 1 && !ShapedType::isDynamic(in.getDimSize(1))
+                 ? weightGradient(gb, getInput(), g, geo)
+                 : filterGradient(gb, getInput(), g, *kernel, geo.strides,
+                                  geo.pads, geo.dilations, geo.group);
   Value gbias = getBias()
                     ? gb.reduceSum(g, nonChannelAxes(g), /*keepdims=*/false)
                     : Value();

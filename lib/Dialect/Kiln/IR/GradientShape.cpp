@@ -5,8 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // The KilnGradientOpInterface rules of the reductions, the shape ops
-// (reshape, transpose, concat, split, slice, pad, broadcast) and the
-// indexing ops (gather, scatter-add as their adjoint, scans, top-k).
+// (reshape, transpose, concat, split, slice, pad, broadcast), the indexing
+// ops (gathers, with scatter-add as their adjoint, scatters, scans, top-k,
+// compress, one-hot) and the ops with run-time shape operands.
 //
 //===----------------------------------------------------------------------===//
 
@@ -453,4 +454,388 @@ LogicalResult CumSumOp::buildGradient(OpBuilder &builder,
   if (grad)
     cast<CumSumOp>(grad.getDefiningOp()).setReverse(!getReverse());
   return gb.finish(operandGrads, {grad});
+}
+
+// The adjoint of a running product: d y_i / d x_j = y_i / x_j for the j
+// that y_i multiplies, so the gradient is the running sum of g * y in the
+// other direction, divided by x (undefined where x is 0).
+LogicalResult CumProdOp::buildGradient(OpBuilder &builder,
+                                       ArrayRef<Value> resultGrads,
+                                       SmallVectorImpl<Value> &operandGrads) {
+  GradientBuilder gb(builder, *this);
+  Value sums = gb.create<CumSumOp>(gb.mul(resultGrads[0], getOutput()),
+                                   getAxis(), getExclusiveAttr(),
+                                   builder.getBoolAttr(!getReverse()));
+  return gb.finish(operandGrads, {gb.div(sums, getInput()), Value()});
+}
+
+//===----------------------------------------------------------------------===//
+// Scatters
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// How the two scatters read and write their updates' positions: `gather`
+/// reads a tensor of the data's shape at the updates' positions, `scatter`
+/// combines updates into a tensor of the data's shape.
+struct ScatterAccess {
+  llvm::function_ref<Value(Value)> gather;
+  llvm::function_ref<Value(Value, Value, ScatterReduction)> scatter;
+};
+} // namespace
+
+/// The gradients of data and updates of a scatter with `reduction` and
+/// result `y`, from the result's gradient `g`:
+/// - none: data gets `g` except where an update was written, each update
+///   the gradient of its position (with duplicate indices, where ONNX
+///   leaves the winner unspecified, every duplicate gets it);
+/// - add: data gets `g`, each update the gradient of its position;
+/// - mul: data gets `g` times the updates of its position, each update
+///   `g * y / update` (undefined where an update is 0);
+/// - max and min: the gradient of a position goes to the elements equal
+///   to its result, the data's and the updates', shared evenly on a tie.
+static LogicalResult scatterGradient(GradientBuilder &gb, Value data,
+                                     Value updates, Value y, Value g,
+                                     ScatterReduction reduction,
+                                     const ScatterAccess &access,
+                                     SmallVectorImpl<Value> &operandGrads) {
+  Value gradData, gradUpdates;
+  switch (reduction) {
+  case ScatterReduction::None:
+    gradData = access.scatter(g, gb.zerosLike(updates), ScatterReduction::None);
+    gradUpdates = access.gather(g);
+    break;
+  case ScatterReduction::Add:
+    gradData = g;
+    gradUpdates = access.gather(g);
+    break;
+  case ScatterReduction::Mul:
+    gradData = access.scatter(g, updates, ScatterReduction::Mul);
+    gradUpdates = gb.div(access.gather(gb.mul(g, y)), updates);
+    break;
+  case ScatterReduction::Max:
+  case ScatterReduction::Min: {
+    Value dataWins = gb.maskToFloat(gb.create<EqualOp>(data, y), data);
+    Value updateWins =
+        gb.maskToFloat(gb.create<EqualOp>(updates, access.gather(y)), updates);
+    Value count =
+        gb.add(dataWins, access.scatter(gb.zerosLike(data), updateWins,
+                                        ScatterReduction::Add));
+    Value share = gb.div(g, count);
+    gradData = gb.mul(share, dataWins);
+    gradUpdates = gb.mul(access.gather(share), updateWins);
+    break;
+  }
+  }
+  return gb.finish(operandGrads, {gradData, Value(), gradUpdates});
+}
+
+LogicalResult
+ScatterElementsOp::buildGradient(OpBuilder &builder,
+                                 ArrayRef<Value> resultGrads,
+                                 SmallVectorImpl<Value> &operandGrads) {
+  GradientBuilder gb(builder, *this);
+  IntegerAttr axis = getAxisAttr();
+  Value indices = getIndices();
+  auto gather = [&](Value from) -> Value {
+    return gb.create<GatherElementsOp>(from, indices, axis);
+  };
+  auto scatter = [&](Value into, Value values,
+                     ScatterReduction reduction) -> Value {
+    return gb.create<ScatterElementsOp>(
+        into, indices, values, axis,
+        ScatterReductionAttr::get(builder.getContext(), reduction));
+  };
+  return scatterGradient(gb, getData(), getUpdates(), getOutput(),
+                         resultGrads[0], getReduction(), {gather, scatter},
+                         operandGrads);
+}
+
+LogicalResult ScatterNDOp::buildGradient(OpBuilder &builder,
+                                         ArrayRef<Value> resultGrads,
+                                         SmallVectorImpl<Value> &operandGrads) {
+  GradientBuilder gb(builder, *this);
+  Value indices = getIndices();
+  auto gather = [&](Value from) -> Value {
+    return gb.create<GatherNDOp>(from, indices, builder.getI64IntegerAttr(0));
+  };
+  auto scatter = [&](Value into, Value values,
+                     ScatterReduction reduction) -> Value {
+    return gb.create<ScatterNDOp>(
+        into, indices, values,
+        ScatterReductionAttr::get(builder.getContext(), reduction));
+  };
+  return scatterGradient(gb, getData(), getUpdates(), getOutput(),
+                         resultGrads[0], getReduction(), {gather, scatter},
+                         operandGrads);
+}
+
+//===----------------------------------------------------------------------===//
+// Selections and run-time shapes
+//===----------------------------------------------------------------------===//
+
+/// `grad` cast back to the static type of `operand` when its own type lost
+/// static dims (the results of the run-time shape ops are dynamic).
+static Value matchOperandType(GradientBuilder &gb, Value grad, Value operand) {
+  if (gb.hasFailed() || !grad)
+    return {};
+  RankedTensorType type = tensorType(operand);
+  if (grad.getType() == type || !type.hasStaticShape())
+    return grad;
+  return gb.reshapeTo(grad, type);
+}
+
+/// An i64 tensor of the shape of `like` whose every element holds its own
+/// row-major position: run through a data-movement op, it tells where each
+/// element of the result came from.
+static Value positionsLike(GradientBuilder &gb, Value like) {
+  if (gb.hasFailed() || !like)
+    return {};
+  OpBuilder &b = gb.getBuilder();
+  Type i64 = b.getI64Type();
+  RankedTensorType type = tensorType(like);
+  Value count = gb.create<SizeOp>(like);
+  Value range = gb.create<RangeOp>(integerScalar(gb, 0, i64), count,
+                                   integerScalar(gb, 1, i64));
+  if (type.getNumDynamicDims() <= 1)
+    return gb.reshapeTo(range, RankedTensorType::get(type.getShape(), i64));
+  Value shape = gb.create<ShapeOp>(like, b.getI64IntegerAttr(0),
+                                   b.getI64IntegerAttr(type.getRank()));
+  return gb.create<DynamicReshapeOp>(range, shape, b.getBoolAttr(false));
+}
+
+/// Sums `grad` into zeros of the shape of `like` at the row-major
+/// positions `positions` (of `grad`'s shape); a negative position (a
+/// padded element) is dropped.
+static Value scatterToPositions(GradientBuilder &gb, Value like,
+                                Value positions, Value grad) {
+  if (gb.hasFailed() || !like || !positions || !grad)
+    return {};
+  OpBuilder &b = gb.getBuilder();
+  Type i64 = b.getI64Type();
+  // Position -1 goes to one extra element, dropped at the end.
+  Value count = gb.create<SizeOp>(like);
+  Value flat = gb.reshape(positions, {-1});
+  flat = gb.select(gb.create<LessOp>(flat, integerScalar(gb, 0, i64)), count,
+                   flat);
+  Type element = tensorType(like).getElementType();
+  auto one = RankedTensorType::get({1}, element);
+  Value extra = gb.create<ConstantOp>(cast<ElementsAttr>(
+      DenseElementsAttr::get(one, b.getFloatAttr(element, 0.0))));
+  Value zeros =
+      gb.concat({gb.reshape(gb.zerosLike(like), {-1}), extra}, /*axis=*/0);
+  Value sums = gb.create<ScatterElementsOp>(
+      zeros, flat, gb.reshape(grad, {-1}), b.getI64IntegerAttr(0),
+      ScatterReductionAttr::get(b.getContext(), ScatterReduction::Add));
+  sums = gb.sliceAxis(sums, 0, 0, -1);
+  return matchOperandType(gb, gb.reshapeLike(sums, like), like);
+}
+
+// The kept slices' gradients scattered back to their places along the
+// axis, moved to the front for kiln.scatter_nd; zero for the dropped ones.
+LogicalResult CompressOp::buildGradient(OpBuilder &builder,
+                                        ArrayRef<Value> resultGrads,
+                                        SmallVectorImpl<Value> &operandGrads) {
+  GradientBuilder gb(builder, *this);
+  int64_t axis = getAxis(), rank = getInput().getType().getRank();
+  Value kept = gb.create<NonZeroOp>(getCondition());
+  Value indices = gb.transpose(kept, {1, 0});
+  SmallVector<int64_t> front{axis};
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != axis)
+      front.push_back(i);
+  Value zeros = gb.transpose(gb.zerosLike(getInput()), front);
+  Value scattered = gb.create<ScatterNDOp>(
+      zeros, indices, gb.transpose(resultGrads[0], front),
+      ScatterReductionAttr::get(builder.getContext(), ScatterReduction::Add));
+  Value grad = gb.transpose(scattered, invertPermutation(front));
+  return gb.finish(operandGrads,
+                   {matchOperandType(gb, grad, getInput()), Value()});
+}
+
+// values[1] is read where the one-hot mask is set, values[0] elsewhere:
+// each gets the sum of the gradient over its elements.
+LogicalResult OneHotOp::buildGradient(OpBuilder &builder,
+                                      ArrayRef<Value> resultGrads,
+                                      SmallVectorImpl<Value> &operandGrads) {
+  GradientBuilder gb(builder, *this);
+  RankedTensorType valuesType = getValues().getType();
+  Type element = valuesType.getElementType();
+  if (!isa<FloatType>(element) || !valuesType.hasStaticShape() ||
+      valuesType.getNumElements() != 2)
+    return gb.finish(operandGrads, {});
+  Value levels =
+      gb.create<ConstantOp>(cast<ElementsAttr>(DenseElementsAttr::get(
+          valuesType,
+          ArrayRef<Attribute>{builder.getFloatAttr(element, 0.0),
+                              builder.getFloatAttr(element, 1.0)})));
+  Value mask =
+      gb.create<OneHotOp>(getIndices(), getDepth(), levels, getAxisAttr());
+  Value g = resultGrads[0];
+  SmallVector<int64_t> all =
+      llvm::to_vector(llvm::seq<int64_t>(0, getOutput().getType().getRank()));
+  Value on = gb.reduceSum(gb.mul(g, mask), all, /*keepdims=*/false);
+  Value off = gb.sub(gb.reduceSum(g, all, /*keepdims=*/false), on);
+  Value grad = gb.concat({gb.reshape(off, {1}), gb.reshape(on, {1})}, 0);
+  return gb.finish(operandGrads,
+                   {Value(), Value(), gb.reshapeTo(grad, valuesType)});
+}
+
+// Where each element of the slice came from is found by slicing the
+// positions of the input the same way.
+LogicalResult
+DynamicSliceOp::buildGradient(OpBuilder &builder, ArrayRef<Value> resultGrads,
+                              SmallVectorImpl<Value> &operandGrads) {
+  GradientBuilder gb(builder, *this);
+  Value taken =
+      gb.create<DynamicSliceOp>(positionsLike(gb, getInput()), getStarts(),
+                                getEnds(), getAxes(), getSteps());
+  return gb.finish(operandGrads,
+                   {scatterToPositions(gb, getInput(), taken, resultGrads[0])});
+}
+
+// The positions of the input, padded the same way with -1 as the fill,
+// tell where each element came from (edge and reflect pads copy several
+// times); the fill value gets the gradient of the filled elements.
+LogicalResult
+DynamicPadOp::buildGradient(OpBuilder &builder, ArrayRef<Value> resultGrads,
+                            SmallVectorImpl<Value> &operandGrads) {
+  GradientBuilder gb(builder, *this);
+  Type i64 = builder.getI64Type();
+  Value g = resultGrads[0];
+  Value padded =
+      gb.create<DynamicPadOp>(getModeAttr(), positionsLike(gb, getInput()),
+                              getPads(), integerScalar(gb, -1, i64));
+  Value gradInput = scatterToPositions(gb, getInput(), padded, g);
+  Value gradValue;
+  if (getMode() == PadMode::Constant &&
+      isa<FloatType>(getValue().getType().getElementType())) {
+    Value filled = gb.create<LessOp>(padded, integerScalar(gb, 0, i64));
+    SmallVector<int64_t> all =
+        llvm::to_vector(llvm::seq<int64_t>(0, tensorType(g).getRank()));
+    gradValue = gb.reduceSum(gb.select(filled, g, gb.scalarLike(0.0, g)), all,
+                             /*keepdims=*/false);
+    gradValue = gb.reshapeTo(gradValue, getValue().getType());
+  }
+  return gb.finish(operandGrads, {gradInput, Value(), gradValue});
+}
+
+// The pieces' gradients joined again, zero for the pieces without one.
+LogicalResult
+DynamicSplitOp::buildGradient(OpBuilder &builder, ArrayRef<Value> resultGrads,
+                              SmallVectorImpl<Value> &operandGrads) {
+  GradientBuilder gb(builder, *this);
+  SmallVector<Value> pieces;
+  for (auto [result, grad] : llvm::zip(getOutputs(), resultGrads))
+    pieces.push_back(grad ? grad : gb.zerosLike(result));
+  Value grad = gb.concat(pieces, getAxis());
+  return gb.finish(operandGrads, {matchOperandType(gb, grad, getInput())});
+}
+
+// As the static reductions, with the reduced dims put back as size 1 by
+// kiln.dynamic_unsqueeze of the same axes (a negative axis counts from the
+// end of the input, which is the end of the unsqueezed result too), and
+// the counts and tie shares reduced over the same run-time axes. Which dims
+// have size 1 is known only at run time, so the result and its gradient
+// are broadcast to the input's shape before any arithmetic.
+LogicalResult
+DynamicReduceOp::buildGradient(OpBuilder &builder, ArrayRef<Value> resultGrads,
+                               SmallVectorImpl<Value> &operandGrads) {
+  GradientBuilder gb(builder, *this);
+  Value x = getInput(), axes = getAxes(), g = resultGrads[0], y = getOutput();
+  Type element = tensorType(x).getElementType();
+  Value count = gb.div(gb.cast(gb.create<SizeOp>(x), element),
+                       gb.cast(gb.create<SizeOp>(y), element));
+  if (!getKeepdims()) {
+    g = gb.create<DynamicUnsqueezeOp>(g, axes);
+    y = gb.create<DynamicUnsqueezeOp>(y, axes);
+  }
+  g = gb.broadcastLike(g, x);
+  y = gb.broadcastLike(y, x);
+  Value grad;
+  switch (getKind()) {
+  case ReduceKind::Sum:
+    grad = g;
+    break;
+  case ReduceKind::Mean:
+    grad = gb.div(g, count);
+    break;
+  case ReduceKind::Max:
+  case ReduceKind::Min: {
+    Value mask = gb.maskToFloat(gb.create<EqualOp>(x, y), x);
+    Value ties = gb.create<DynamicReduceOp>(
+        ReduceKindAttr::get(builder.getContext(), ReduceKind::Sum), mask, axes,
+        builder.getBoolAttr(true), getNoopWithEmptyAxesAttr());
+    grad = gb.mul(mask, gb.div(g, gb.broadcastLike(ties, x)));
+    break;
+  }
+  case ReduceKind::Prod:
+    grad = gb.div(gb.mul(g, y), x);
+    break;
+  case ReduceKind::SumSquare:
+    grad = gb.mul(gb.scale(x, 2.0), g);
+    break;
+  case ReduceKind::L1:
+    grad = gb.mul(gb.unary<SignOp>(x), g);
+    break;
+  case ReduceKind::L2:
+    grad = gb.mul(x, gb.div(g, y));
+    break;
+  case ReduceKind::LogSum:
+    grad = gb.div(g, gb.unary<ExpOp>(y));
+    break;
+  case ReduceKind::LogSumExp:
+    grad = gb.mul(gb.unary<ExpOp>(gb.sub(x, y)), g);
+    break;
+  }
+  return gb.finish(operandGrads, {matchOperandType(gb, grad, x), Value()});
+}
+
+// Each input element (or slice) is a copy of the unique it maps to, so it
+// gets that unique's gradient; the copies of one unique share it equally
+// (as tied maxima do), divided by the unique's count.
+LogicalResult UniqueOp::buildGradient(OpBuilder &builder,
+                                      ArrayRef<Value> resultGrads,
+                                      SmallVectorImpl<Value> &operandGrads) {
+  GradientBuilder gb(builder, *this);
+  RankedTensorType inputType = getInput().getType();
+  if (!resultGrads[0] || !isa<FloatType>(inputType.getElementType()))
+    return gb.finish(operandGrads, {});
+  int64_t axis = getAxis() ? static_cast<int64_t>(*getAxis()) : 0;
+  if (axis < 0)
+    axis += inputType.getRank();
+  auto gather = [&](Value from) {
+    return gb.create<GatherOp>(from, getInverseIndices(),
+                               builder.getI64IntegerAttr(axis));
+  };
+  Value copies = gather(resultGrads[0]);
+  Value counts = gb.cast(gather(getCounts()), inputType.getElementType());
+  if (getAxis()) {
+    // The counts run along the axis; broadcast them over the other dims.
+    SmallVector<int64_t> shape(inputType.getRank(), 1);
+    shape[axis] = -1;
+    counts = gb.reshape(counts, shape);
+  }
+  return gb.finish(operandGrads,
+                   {gb.reshapeTo(gb.div(copies, counts), inputType)});
+}
+
+// Element i is start + i * delta: start gets the sum of the gradient, delta
+// the sum weighted by the positions, and limit (which only sets the
+// length) none.
+LogicalResult RangeOp::buildGradient(OpBuilder &builder,
+                                     ArrayRef<Value> resultGrads,
+                                     SmallVectorImpl<Value> &operandGrads) {
+  GradientBuilder gb(builder, *this);
+  auto type = cast<RankedTensorType>(getStart().getType());
+  Type element = type.getElementType();
+  if (!isa<FloatType>(element))
+    return gb.finish(operandGrads, {});
+  Value g = resultGrads[0];
+  Value count = gb.cast(gb.create<SizeOp>(getOutput()), element);
+  Value positions = gb.create<RangeOp>(gb.scalar(0.0, element), count,
+                                       gb.scalar(1.0, element));
+  Value start = gb.reduceSum(g, {0}, /*keepdims=*/false);
+  Value delta = gb.reduceSum(gb.mul(g, positions), {0}, /*keepdims=*/false);
+  return gb.finish(operandGrads, {gb.reshapeTo(start, type), Value(),
+                                  gb.reshapeTo(delta, type)});
 }

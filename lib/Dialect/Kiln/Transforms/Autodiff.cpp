@@ -119,10 +119,10 @@ LogicalResult KilnAutodiffPass::differentiate() {
     return original.emitError("kiln-autodiff: '")
            << function << "' must have a body of one block";
   FunctionType type = original.getFunctionType();
-  if (type.getNumResults() != 1)
+  if (type.getNumResults() == 0)
     return original.emitError("kiln-autodiff: '")
-           << function << "' must return exactly one value, the loss (it "
-           << "returns " << type.getNumResults() << ")";
+           << function << "' must return the loss first (it returns "
+           << "nothing)";
   auto lossType = dyn_cast<RankedTensorType>(type.getResult(0));
   if (!lossType || !isa<FloatType>(lossType.getElementType()) ||
       !lossType.hasStaticShape() || lossType.getNumElements() != 1)
@@ -250,7 +250,7 @@ LogicalResult KilnAutodiffPass::differentiate() {
   }
 
   // Return the loss, then the gradients (zero for an argument the loss does
-  // not depend on).
+  // not depend on), then the other results unchanged.
   SmallVector<Value> results{loss};
   for (unsigned i : wrtIndices) {
     BlockArgument arg = body.getArgument(i);
@@ -279,8 +279,24 @@ LogicalResult KilnAutodiffPass::differentiate() {
                                cast<ElementsAttr>(zero));
       }
     }
+    // A rule may have lost static sizes on the way (a gradient broadcast to
+    // a shape read at run time); the gradient keeps its argument's type.
+    auto argType = cast<RankedTensorType>(arg.getType());
+    if (g.getType() != argType && argType.hasStaticShape()) {
+      Operation *reshape = createVerified<ReshapeOp>(
+          builder, arg.getLoc(), 1, g,
+          builder.getDenseI64ArrayAttr(argType.getShape()));
+      if (!reshape || reshape->getResult(0).getType() != argType) {
+        grad.erase();
+        return original.emitError("kiln-autodiff: the gradient of argument ")
+               << describeArgument(original, i) << " has type " << g.getType()
+               << ", not its type " << argType;
+      }
+      g = reshape->getResult(0);
+    }
     results.push_back(g);
   }
+  llvm::append_range(results, returnOp.getOperands().drop_front());
   func::ReturnOp::create(builder, returnOp.getLoc(), results);
   returnOp.erase();
 
@@ -296,6 +312,10 @@ LogicalResult KilnAutodiffPass::differentiate() {
         name ? name.getValue().str() : ("input" + Twine(i)).str();
     resultAttrs.push_back(builder.getDictionaryAttr(builder.getNamedAttr(
         "kiln.name", builder.getStringAttr(base + "_grad"))));
+  }
+  for (unsigned r = 1; r < type.getNumResults(); ++r) {
+    DictionaryAttr attrs = original.getResultAttrDict(r);
+    resultAttrs.push_back(attrs ? attrs : builder.getDictionaryAttr({}));
   }
   grad.setFunctionType(
       FunctionType::get(&getContext(), type.getInputs(), resultTypes));

@@ -75,7 +75,7 @@ def Kiln_IsInfOp : Kiln_FloatPredicateOp<"is_inf"> {
 // Modulo
 //===----------------------------------------------------------------------===//
 
-def Kiln_ModOp : Kiln_BinaryOp<"mod"> {
+def Kiln_ModOp : Kiln_BinaryOp<"mod", Kiln_Tensor, Kiln_Tensor, [Kiln_HasGradient]> {
   let summary = "elementwise remainder with broadcasting";
   let description = [{
     The remainder of `lhs` divided by `rhs`, with numpy broadcasting.

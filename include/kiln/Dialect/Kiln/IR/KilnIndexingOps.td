@@ -105,7 +105,7 @@ def Kiln_GridSamplePaddingAttr :
 // Resampling
 //===----------------------------------------------------------------------===//
 
-def Kiln_ResizeOp : Kiln_Op<"resize", [AttrSizedOperandSegments]> {
+def Kiln_ResizeOp : Kiln_Op<"resize", [AttrSizedOperandSegments, Kiln_HasGradient]> {
   let summary = "resizes a tensor by interpolation (ONNX Resize)";
   let description = [{
     ONNX `Resize` (opset 19 semantics; older Resize and Upsample versions
@@ -153,7 +153,7 @@ def Kiln_ResizeOp : Kiln_Op<"resize", [AttrSizedOperandSegments]> {
   }];
 }
 
-def Kiln_GridSampleOp : Kiln_Op<"grid_sample"> {
+def Kiln_GridSampleOp : Kiln_Op<"grid_sample", [Kiln_HasGradient]> {
   let summary = "samples a tensor at grid locations (ONNX GridSample)";
   let description = [{
     `input` is (N, C, D1, ..., Dr) and `grid` (N, O1, ..., Or, r) holds
@@ -204,7 +204,7 @@ def Kiln_GatherElementsOp : Kiln_Op<"gather_elements", [Kiln_HasGradient]> {
   }];
 }
 
-def Kiln_ScatterElementsOp : Kiln_Op<"scatter_elements"> {
+def Kiln_ScatterElementsOp : Kiln_Op<"scatter_elements", [Kiln_HasGradient]> {
   let summary = "writes updates into a copy of data along an axis";
   let description = [{
     ONNX `ScatterElements`: `indices` and `updates` have one shape and the
@@ -253,7 +253,7 @@ def Kiln_GatherNDOp : Kiln_Op<"gather_nd", [Kiln_HasGradient]> {
   }];
 }
 
-def Kiln_ScatterNDOp : Kiln_Op<"scatter_nd"> {
+def Kiln_ScatterNDOp : Kiln_Op<"scatter_nd", [Kiln_HasGradient]> {
   let summary = "writes slices into a copy of data by multi-dimensional indices";
   let description = [{
     ONNX `ScatterND`: `updates` has shape `indices.shape[:-1] +
@@ -275,7 +275,7 @@ def Kiln_ScatterNDOp : Kiln_Op<"scatter_nd"> {
   }];
 }
 
-def Kiln_CompressOp : Kiln_Op<"compress"> {
+def Kiln_CompressOp : Kiln_Op<"compress", [Kiln_HasGradient]> {
   let summary = "keeps the slices along an axis where a condition holds";
   let description = [{
     ONNX `Compress` with an axis: slice `i` along `axis` is kept if
@@ -315,7 +315,7 @@ def Kiln_NonZeroOp : Kiln_Op<"nonzero"> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Kiln_UniqueOp : Kiln_Op<"unique"> {
+def Kiln_UniqueOp : Kiln_Op<"unique", [Kiln_HasGradient]> {
   let summary = "the unique elements or slices of a tensor (ONNX Unique)";
   let description = [{
     Without `axis` the input is flattened. Returns the unique values (sorted
@@ -388,7 +388,7 @@ class Kiln_ScanOp<string mnemonic, string what, list<Trait> traits = []>
   }];
 }
 def Kiln_CumSumOp : Kiln_ScanOp<"cumsum", "sum", [Kiln_HasGradient]>;
-def Kiln_CumProdOp : Kiln_ScanOp<"cumprod", "product">;
+def Kiln_CumProdOp : Kiln_ScanOp<"cumprod", "product", [Kiln_HasGradient]>;
 
 def Kiln_TopKOp : Kiln_Op<"top_k", [Kiln_HasGradient]> {
   let summary = "the k largest or smallest elements along an axis";
@@ -412,7 +412,7 @@ def Kiln_TopKOp : Kiln_Op<"top_k", [Kiln_HasGradient]> {
   }];
 }
 
-def Kiln_OneHotOp : Kiln_Op<"one_hot"> {
+def Kiln_OneHotOp : Kiln_Op<"one_hot", [Kiln_HasGradient]> {
   let summary = "one-hot encodes indices along a new axis";
   let description = [{
     ONNX `OneHot`: inserts a dimension of size `depth` (a one-element

@@ -65,7 +65,7 @@ def Kiln_SizeOp : Kiln_Op<"size"> {
   let hasFolder = 1;
 }
 
-def Kiln_RangeOp : Kiln_Op<"range"> {
+def Kiln_RangeOp : Kiln_Op<"range", [Kiln_HasGradient]> {
   let summary = "an arithmetic sequence from scalar start, limit and delta";
   let description = [{
     ONNX `Range`: element `i` is `start + i * delta`, and there are
@@ -177,7 +177,7 @@ def Kiln_ReduceKind : I32EnumAttr<"ReduceKind",
 }
 def Kiln_ReduceKindAttr : EnumAttr<Kiln_Dialect, Kiln_ReduceKind, "reduce_kind">;
 
-def Kiln_DynamicReduceOp : Kiln_Op<"dynamic_reduce"> {
+def Kiln_DynamicReduceOp : Kiln_Op<"dynamic_reduce", [Kiln_HasGradient]> {
   let summary = "reduces a tensor over axes given as a run-time tensor";
   let description = [{
     An ONNX `Reduce*` op whose `axes` (a 1-D integer tensor; entries may be
@@ -209,7 +209,7 @@ def Kiln_DynamicReduceOp : Kiln_Op<"dynamic_reduce"> {
       "$kind $input `,` $axes attr-dict `:` functional-type(operands, results)";
 }
 
-def Kiln_DynamicSliceOp : Kiln_Op<"dynamic_slice"> {
+def Kiln_DynamicSliceOp : Kiln_Op<"dynamic_slice", [Kiln_HasGradient]> {
   let summary = "a strided slice with run-time bounds";
   let description = [{
     ONNX `Slice` whose `starts`, `ends`, `axes` and `steps` (1-D tensors of
@@ -237,7 +237,7 @@ def Kiln_DynamicSliceOp : Kiln_Op<"dynamic_slice"> {
   }];
 }
 
-def Kiln_DynamicSplitOp : Kiln_Op<"dynamic_split"> {
+def Kiln_DynamicSplitOp : Kiln_Op<"dynamic_split", [Kiln_HasGradient]> {
   let summary = "splits a tensor along an axis into run-time sizes";
   let description = [{
     ONNX `Split` whose `sizes` (a 1-D integer tensor of static length, one
@@ -301,7 +301,7 @@ def Kiln_DynamicUnsqueezeOp : Kiln_Op<"dynamic_unsqueeze", [Kiln_HasGradient]> {
   }];
 }
 
-def Kiln_DynamicPadOp : Kiln_Op<"dynamic_pad"> {
+def Kiln_DynamicPadOp : Kiln_Op<"dynamic_pad", [Kiln_HasGradient]> {
   let summary = "pads a tensor by amounts given as a run-time tensor";
   let description = [{
     ONNX `Pad` whose `pads` (a 1-D integer tensor: the begin pad of every
