@@ -391,3 +391,51 @@ func.func @fold_keeps_types(%x: tensor<?x4xf32>) -> tensor<2x4xf32> {
   %0 = kiln.add %x, %z : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
+
+// -----
+
+// A batch norm with constant statistics after a convolution with constant
+// weights folds into the convolution: W' = W * s / sqrt(v + eps) per output
+// channel, b' = (b - m) * s / sqrt(v + eps) + t. Here s / sqrt(v + eps) is
+// 2 and 0.5 (eps = 0), so W' doubles channel 0 and halves channel 1, and
+// b' = [(1 - 1) * 2 + 3, (2 - 0) * 0.5 - 1] = [3, 0].
+// CHECK-LABEL: func.func @conv_batch_norm
+// CHECK-DAG: %[[W:.*]] = kiln.constant dense<{{\[}}[{{\[}}[2.000000e+00]]], {{\[}}[{{\[}}5.000000e-01]]]]> : tensor<2x1x1x1xf32>
+// CHECK-DAG: %[[B:.*]] = kiln.constant dense<[3.000000e+00, 0.000000e+00]> : tensor<2xf32>
+// CHECK: %[[Y:.*]] = kiln.conv %arg0, %[[W]], %[[B]]
+// CHECK-NOT: kiln.batch_norm
+// CHECK: return %[[Y]]
+func.func @conv_batch_norm(%x: tensor<?x1x4x4xf32>) -> tensor<?x2x4x4xf32> {
+  %w = kiln.constant dense<1.0> : tensor<2x1x1x1xf32>
+  %b = kiln.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %s = kiln.constant dense<[2.0, 1.0]> : tensor<2xf32>
+  %t = kiln.constant dense<[3.0, -1.0]> : tensor<2xf32>
+  %m = kiln.constant dense<[1.0, 0.0]> : tensor<2xf32>
+  %v = kiln.constant dense<[1.0, 4.0]> : tensor<2xf32>
+  %c = kiln.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<?x1x4x4xf32>, tensor<2x1x1x1xf32>, tensor<2xf32>) -> tensor<?x2x4x4xf32>
+  %y = kiln.batch_norm %c, %s, %t, %m, %v {epsilon = 0.0 : f32} : (tensor<?x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<?x2x4x4xf32>
+  return %y : tensor<?x2x4x4xf32>
+}
+
+// -----
+
+// Statistics that are arguments (a training step's running statistics)
+// stay, as does a convolution whose result has another use.
+// CHECK-LABEL: func.func @not_constant
+// CHECK: kiln.batch_norm
+// CHECK-LABEL: func.func @two_uses
+// CHECK: kiln.batch_norm
+func.func @not_constant(%x: tensor<1x1x4x4xf32>, %m: tensor<1xf32>) -> tensor<1x1x4x4xf32> {
+  %w = kiln.constant dense<1.0> : tensor<1x1x1x1xf32>
+  %s = kiln.constant dense<1.0> : tensor<1xf32>
+  %c = kiln.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x4x4xf32>
+  %y = kiln.batch_norm %c, %s, %s, %m, %s {epsilon = 1.0e-05 : f32} : (tensor<1x1x4x4xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x4x4xf32>
+  return %y : tensor<1x1x4x4xf32>
+}
+func.func @two_uses(%x: tensor<1x1x4x4xf32>) -> (tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>) {
+  %w = kiln.constant dense<1.0> : tensor<1x1x1x1xf32>
+  %s = kiln.constant dense<1.0> : tensor<1xf32>
+  %c = kiln.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x4x4xf32>
+  %y = kiln.batch_norm %c, %s, %s, %s, %s {epsilon = 1.0e-05 : f32} : (tensor<1x1x4x4xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x4x4xf32>
+  return %y, %c : tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>
+}

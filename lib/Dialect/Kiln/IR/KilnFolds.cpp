@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ConstantData.h"
 #include "ShapeFolds.h"
 
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
@@ -175,9 +176,7 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
-/// The bytes of a constant stored element by element in whole bytes, or
-/// nullopt (splats, bit-packed booleans, blobs not loaded).
-static std::optional<ArrayRef<char>> rawElements(Attribute attr) {
+std::optional<ArrayRef<char>> mlir::kiln::rawElements(Attribute attr) {
   auto elements = dyn_cast_or_null<ElementsAttr>(attr);
   if (!elements)
     return std::nullopt;
@@ -195,9 +194,8 @@ static std::optional<ArrayRef<char>> rawElements(Attribute attr) {
   return std::nullopt;
 }
 
-/// A constant of `type` holding `bytes`: inline when small, else a blob.
-static ElementsAttr makeConstant(ShapedType type, ArrayRef<char> bytes,
-                                 StringRef name) {
+ElementsAttr mlir::kiln::makeConstant(ShapedType type, ArrayRef<char> bytes,
+                                      StringRef name) {
   if (type.getNumElements() <= 64)
     return DenseElementsAttr::getFromRawBuffer(type, bytes);
   AsmResourceBlob blob =

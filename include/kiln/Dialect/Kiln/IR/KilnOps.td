@@ -585,6 +585,7 @@ def Kiln_BatchNormOp : Kiln_Op<"batch_norm", [Kiln_HasGradient]> {
            adaptor.getMean().getType(), adaptor.getVariance().getType()},
           inferredReturnTypes);
   }];
+  let hasCanonicalizer = 1;
 }
 
 def Kiln_LayerNormOp : Kiln_Op<"layer_norm", [Kiln_HasGradient]> {
