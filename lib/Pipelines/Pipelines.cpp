@@ -103,7 +103,7 @@ static std::string stagePipeline(Stage stage, const PipelineOptions &options) {
            "func.func(fold-memref-alias-ops,canonicalize,cse,"
            "kiln-hoist-vector-transfers,"
            "kiln-memref-copy-to-linalg,convert-linalg-to-loops),"
-           "canonicalize";
+           "canonicalize,kiln-outline-parallel";
   case Stage::LLVM:
     // Math goes first: libm calls are scalar, so a vector math op without an
     // LLVM intrinsic is unrolled while the vector dialect is still there.
@@ -113,7 +113,8 @@ static std::string stagePipeline(Stage stage, const PipelineOptions &options) {
            "expand-strided-metadata,lower-affine,"
            "finalize-memref-to-llvm,convert-arith-to-llvm,"
            "convert-index-to-llvm,convert-ub-to-llvm,convert-func-to-llvm,"
-           "convert-cf-to-llvm,reconcile-unrealized-casts";
+           "convert-cf-to-llvm,reconcile-unrealized-casts,"
+           "kiln-lower-parallel-calls";
   }
   llvm_unreachable("unknown stage");
 }

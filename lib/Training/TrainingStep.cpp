@@ -111,7 +111,8 @@ static FailureOr<std::vector<char>> elementBytes(ElementsAttr attr) {
 OwningOpRef<ModuleOp>
 mlir::kiln::buildTrainingStep(StringRef path, MLIRContext &context,
                               const TrainingOptions &options,
-                              std::vector<InitialValue> &init) {
+                              TrainingArtifacts &artifacts) {
+  std::vector<InitialValue> &init = artifacts.init;
   Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
@@ -124,6 +125,10 @@ mlir::kiln::buildTrainingStep(StringRef path, MLIRContext &context,
   if (failed(parseModel((*buffer)->getBuffer(), model, fileLoc)))
     return nullptr;
   onnx::GraphProto *graph = model.mutable_graph();
+  if (graph->output_size() == 0) {
+    emitError(fileLoc) << "--train: the model has no output";
+    return nullptr;
+  }
 
   // Which initializers are trained.
   llvm::StringSet<> frozen;
@@ -145,16 +150,37 @@ mlir::kiln::buildTrainingStep(StringRef path, MLIRContext &context,
   valueGraph->clear_value_info();
   valueGraph->clear_initializer();
   llvm::StringSet<> graphInputs;
-  for (const onnx::ValueInfoProto &in : graph->input())
-    graphInputs.insert(in.name());
-  std::vector<std::string> params;
+  for (const onnx::ValueInfoProto &in : graph->input()) {
+    StringRef name = in.name();
+    if (name.starts_with("buffer:")) {
+      emitError(fileLoc) << "--train: the model input '" << name
+                         << "' takes a name the training step gives its "
+                            "own values";
+      return nullptr;
+    }
+    graphInputs.insert(name);
+  }
+  // Batch normalisation's running statistics are not trained by gradient:
+  // they become buffers that the step updates with the batch's statistics.
+  llvm::StringSet<> statistics;
+  for (const onnx::NodeProto &node : graph->node())
+    if (node.op_type() == "BatchNormalization" &&
+        (node.domain().empty() || node.domain() == "ai.onnx") &&
+        node.input_size() >= 5) {
+      statistics.insert(node.input(3));
+      statistics.insert(node.input(4));
+    }
+  // The model kiln-train exports: the original without the values it
+  // trains, which it fills in.
+  onnx::ModelProto exported = model;
+  std::vector<std::string> params, buffers;
   google::protobuf::RepeatedPtrField<onnx::TensorProto> kept;
   for (onnx::TensorProto &t : *graph->mutable_initializer()) {
     if (frozen.contains(t.name()) || !isTrainableType(t.data_type())) {
       *kept.Add() = t;
       continue;
     }
-    params.push_back(t.name());
+    (statistics.contains(t.name()) ? buffers : params).push_back(t.name());
     valueGraph->add_output()->set_name(t.name());
     *valueGraph->add_initializer() = t;
     // An initializer listed among the graph inputs (as older exporters do)
@@ -198,7 +224,10 @@ mlir::kiln::buildTrainingStep(StringRef path, MLIRContext &context,
     auto valueFunc = valueModule->lookupSymbol<func::FuncOp>("main");
     auto valueReturn =
         cast<func::ReturnOp>(valueFunc.getBody().front().getTerminator());
-    for (auto [name, v] : llvm::zip(params, valueReturn.getOperands())) {
+    std::vector<std::string> trained;
+    for (const onnx::TensorProto &t : valueGraph->initializer())
+      trained.push_back(t.name());
+    for (auto [name, v] : llvm::zip(trained, valueReturn.getOperands())) {
       auto constant = v.getDefiningOp<ConstantOp>();
       if (!constant) {
         emitError(fileLoc) << "cannot read the value of initializer '" << name
@@ -208,7 +237,7 @@ mlir::kiln::buildTrainingStep(StringRef path, MLIRContext &context,
       initialParams[name] = constant.getValue();
     }
     // The values are copied out below, before the module goes away.
-    for (const std::string &name : params) {
+    for (const std::string &name : trained) {
       ElementsAttr attr = initialParams[name];
       FailureOr<std::vector<char>> bytes = elementBytes(attr);
       if (failed(bytes)) {
@@ -216,7 +245,8 @@ mlir::kiln::buildTrainingStep(StringRef path, MLIRContext &context,
                            << "'";
         return nullptr;
       }
-      init.push_back({"param:" + name, cast<RankedTensorType>(attr.getType()),
+      init.push_back({(statistics.contains(name) ? "buffer:" : "param:") + name,
+                      cast<RankedTensorType>(attr.getType()),
                       std::move(*bytes)});
     }
   }
@@ -225,11 +255,38 @@ mlir::kiln::buildTrainingStep(StringRef path, MLIRContext &context,
   if (!module)
     return nullptr;
 
+  // `eval`: the forward pass, under the step's input names, before the
+  // step is built from `main`.
+  {
+    auto forward = module->lookupSymbol<func::FuncOp>("main");
+    OpBuilder builder(forward);
+    builder.setInsertionPointAfter(forward);
+    auto eval = cast<func::FuncOp>(builder.clone(*forward));
+    eval.setSymName("eval");
+    llvm::StringSet<> paramSet;
+    for (const std::string &name : params)
+      paramSet.insert(name);
+    for (unsigned i = 0; i < eval.getNumArguments(); ++i) {
+      auto name = eval.getArgAttrOfType<StringAttr>(i, "kiln.name");
+      if (!name)
+        continue;
+      StringRef prefix = paramSet.contains(name.getValue())     ? "param:"
+                         : statistics.contains(name.getValue()) ? "buffer:"
+                                                                : "";
+      if (!prefix.empty())
+        eval.setArgAttr(i, "kiln.name",
+                        builder.getStringAttr(prefix + name.getValue()));
+    }
+  }
+
   PassManager pm(&context);
   KilnAddLossPassOptions lossOptions;
   lossOptions.loss = options.loss;
   lossOptions.output = options.lossOutput;
   pm.addPass(createKilnAddLossPass(lossOptions));
+  KilnBatchNormTrainingPassOptions normOptions;
+  normOptions.momentum = options.bnMomentum;
+  pm.addPass(createKilnBatchNormTrainingPass(normOptions));
   KilnAutodiffPassOptions autodiffOptions;
   autodiffOptions.wrt.assign(params.begin(), params.end());
   autodiffOptions.replace = true;
@@ -252,8 +309,34 @@ mlir::kiln::buildTrainingStep(StringRef path, MLIRContext &context,
   if (failed(pm.run(*module)))
     return nullptr;
 
-  // The parameters come first in `init`; then the state and the counter,
-  // in the step's argument order.
+  // What kiln-train needs to know: the loss, the output it is computed on,
+  // and the model with the trained values left out.
+  llvm::StringSet<> trainedSet;
+  for (const std::string &name : params)
+    trainedSet.insert(name);
+  for (const std::string &name : buffers)
+    trainedSet.insert(name);
+  for (onnx::TensorProto &t :
+       *exported.mutable_graph()->mutable_initializer()) {
+    if (!trainedSet.contains(t.name()))
+      continue;
+    t.clear_raw_data();
+    t.clear_float_data();
+    t.clear_double_data();
+    t.clear_external_data();
+    t.clear_data_location();
+  }
+  if (!exported.SerializeToString(&artifacts.model)) {
+    emitError(fileLoc) << "cannot re-encode the ONNX model";
+    return nullptr;
+  }
+  artifacts.info = "loss " + options.loss + "\noutput " +
+                   (options.lossOutput.empty() ? graph->output(0).name()
+                                               : options.lossOutput) +
+                   "\n";
+
+  // The parameters and buffers come first in `init`; then the state and the
+  // counter, in the step's argument order.
   auto step = module->lookupSymbol<func::FuncOp>("main");
   for (unsigned i = 0; i < step.getNumArguments(); ++i) {
     auto name = step.getArgAttrOfType<StringAttr>(i, "kiln.name");
@@ -336,6 +419,12 @@ struct TrainingCLOptions {
       "total-steps",
       cl::desc("With --lr-schedule=cosine, the steps to reach zero"),
       cl::init(0), cl::cat(cat)};
+  cl::opt<double> bnMomentum{
+      "bn-momentum",
+      cl::desc("The momentum of batch normalisation's running statistics, "
+               "ONNX's convention: running = m * running + (1 - m) * batch "
+               "(default 0.9, PyTorch's 0.1)"),
+      cl::init(0.9), cl::cat(cat)};
   cl::list<std::string> freeze{
       "freeze",
       cl::desc("Initializers that stay constants (comma-separated names)"),
@@ -357,11 +446,10 @@ mlir::kiln::getTrainingOptionsFromCL() {
   };
   if (!o.train) {
     cl::Option *flags[] = {
-        &o.loss,        &o.lossOutput, &o.optimizer,
-        &o.lr,          &o.momentum,   &o.nesterov,
-        &o.weightDecay, &o.beta1,      &o.beta2,
-        &o.eps,         &o.lrSchedule, &o.lrStepSize,
-        &o.lrGamma,     &o.totalSteps, std::addressof(o.freeze)};
+        &o.loss,     &o.lossOutput, &o.optimizer,   &o.lr,
+        &o.momentum, &o.nesterov,   &o.weightDecay, &o.beta1,
+        &o.beta2,    &o.eps,        &o.lrSchedule,  &o.lrStepSize,
+        &o.lrGamma,  &o.totalSteps, &o.bnMomentum,  std::addressof(o.freeze)};
     for (cl::Option *flag : flags)
       if (flag->getNumOccurrences())
         return error("--" + flag->ArgStr + " needs --train");
@@ -411,5 +499,8 @@ mlir::kiln::getTrainingOptionsFromCL() {
   options.lrGamma = o.lrGamma;
   options.totalSteps = o.totalSteps;
   options.freeze.assign(o.freeze.begin(), o.freeze.end());
+  options.bnMomentum = o.bnMomentum;
+  if (!(options.bnMomentum >= 0.0 && options.bnMomentum <= 1.0))
+    return error("--bn-momentum must be in [0, 1]");
   return options;
 }

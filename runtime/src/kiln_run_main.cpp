@@ -38,14 +38,17 @@ namespace {
 /// The options after the program name (and module, for kiln-run).
 const char *const usage =
     "--inputs IN.npz [--outputs OUT.npz] [--threads N] [--bench N] "
-    "[--device cpu|cuda]\n";
+    "[--device cpu|cuda] [--function NAME]\n";
 const char *const help =
     "\n"
     "Runs a module compiled by kilnc. The .npz keys are the module's input\n"
     "and output names. Without --outputs, prints each output's name, dtype,\n"
-    "shape and first values. --threads N caps the compiled code's threads;\n"
+    "shape and first values. --threads N: the threads of the compiled code's\n"
+    "parallel loops (default: every CPU; 1 runs serially);\n"
     "--bench N times N runs after a warm-up run and prints the median.\n"
-    "--device (default cpu) must be the device the module was compiled for.\n";
+    "--device (default cpu) must be the device the module was compiled for.\n"
+    "--function NAME runs another function of the module (default main;\n"
+    "a training module's forward pass is eval).\n";
 
 /// A usage error: the message is printed after "error: ".
 struct UsageError : std::runtime_error {
@@ -54,6 +57,7 @@ struct UsageError : std::runtime_error {
 
 struct Options {
   std::string modulePath;
+  std::string function = "main";
   std::string inputs;
   std::string outputs;
   int32_t threads = 0;
@@ -89,8 +93,9 @@ std::optional<Options> parseOptions(int argc, char **argv,
         name = arg.substr(0, equals);
         value = arg.substr(equals + 1);
       }
-      static const char *const known[] = {"--inputs", "--outputs", "--threads",
-                                          "--bench", "--device"};
+      static const char *const known[] = {"--inputs",  "--outputs",
+                                          "--threads", "--bench",
+                                          "--device",  "--function"};
       if (std::find_if(std::begin(known), std::end(known), [&](const char *k) {
             return name == k;
           }) == std::end(known))
@@ -108,6 +113,8 @@ std::optional<Options> parseOptions(int argc, char **argv,
         options.threads = parsePositive(name, value, 1 << 16);
       else if (name == "--bench")
         options.bench = parsePositive(name, value, 1 << 30);
+      else if (name == "--function")
+        options.function = value;
       else if (value == "cuda")
         options.device = KILN_DEVICE_CUDA;
       else if (value == "cpu")
@@ -338,10 +345,6 @@ extern "C" int kiln_run_main(int argc, char **argv, kiln_module *module) {
       std::printf("usage: %s%s%s", usagePrefix.c_str(), usage, help);
       return 0;
     }
-    // Before the module loads, so that a threading library it brings reads
-    // it at start-up.
-    if (options->threads)
-      setenv("OMP_NUM_THREADS", std::to_string(options->threads).c_str(), 1);
     // The device first: without one, no module can run on it.
     kiln_error *deviceError = nullptr;
     if (kiln_device_available(options->device, &deviceError) !=
@@ -350,8 +353,11 @@ extern "C" int kiln_run_main(int argc, char **argv, kiln_module *module) {
       kiln_error_free(deviceError);
       throw std::runtime_error(message);
     }
+    if (module && options->function != "main")
+      throw UsageError("--function needs a module file; this program runs "
+                       "its linked module's main");
     if (!module)
-      owned = Module::load(options->modulePath);
+      owned = Module::load(options->modulePath, options->function);
     checkDevice(*options, owned,
                 module ? std::string("the linked module")
                        : "module '" + options->modulePath + "'");

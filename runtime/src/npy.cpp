@@ -397,6 +397,15 @@ void readZip64Extra(const ZipReader &zip, uint64_t extra, uint64_t extraSize,
 // The API
 //===----------------------------------------------------------------------===//
 
+std::vector<uint8_t> kiln::readBinaryFile(const std::string &path) {
+  return readFile(path);
+}
+
+void kiln::writeBinaryFileAtomically(const std::string &path,
+                                     const std::vector<uint8_t> &bytes) {
+  writeFileAtomically(path, bytes);
+}
+
 Tensor kiln::parseNpy(const uint8_t *data, size_t size,
                       const std::string &source) {
   static const char magic[] = "\x93NUMPY";

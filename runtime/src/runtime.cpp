@@ -13,6 +13,7 @@
 #include "kiln/runtime/kiln_runtime.h"
 
 #include "cuda/device.h"
+#include "parallel.h"
 #include "support.h"
 
 #include <dlfcn.h>
@@ -28,6 +29,10 @@
 #include <vector>
 
 using kiln::detail::RuntimeFailure;
+
+/// A compiled module's hook setter (docs/abi.md), when the module is linked
+/// into the program with the runtime; null otherwise.
+extern "C" __attribute__((weak)) void kiln_set_parallel_hook(void *hook);
 
 struct kiln_error {
   kiln_status status;
@@ -65,8 +70,6 @@ struct kiln_module {
   int32_t threads = 0;
   /// The device the module was compiled for (its `kiln_target`).
   kiln_device device = KILN_DEVICE_CPU;
-  /// OpenMP's omp_set_num_threads, where the module's code can see it.
-  void (*ompSetNumThreads)(int) = nullptr;
 };
 
 namespace {
@@ -484,8 +487,10 @@ void runModule(const kiln_module &module, const kiln_tensor *const *inputs,
   std::vector<int64_t> result(resultWords + 1, 0);
   args[0] = result.data();
 
-  if (module.threads > 0 && module.ompSetNumThreads)
-    module.ompSetNumThreads(module.threads);
+  // The compiled code's parallel loops use the module's threads on this
+  // call (parallel.h).
+  kiln::detail::RunThreadsScope threads(
+      module.threads > 0 ? module.threads : kiln::detail::availableCPUs());
   // A CUDA module's run: its stream, its memory, its first device error.
   std::optional<kiln::cuda::RunScope> gpuRun;
   if (module.device == KILN_DEVICE_CUDA)
@@ -682,6 +687,11 @@ size_t kiln_tensor_byte_size(const kiln_tensor *tensor) {
 
 kiln_status kiln_module_load(const char *path, kiln_module **out,
                              kiln_error **error) {
+  return kiln_module_load_function(path, "main", out, error);
+}
+
+kiln_status kiln_module_load_function(const char *path, const char *function,
+                                      kiln_module **out, kiln_error **error) {
   kiln_module *module = nullptr;
   kiln_status status = guarded(error, [&] {
     if (!out)
@@ -689,6 +699,8 @@ kiln_status kiln_module_load(const char *path, kiln_module **out,
     *out = nullptr;
     if (!path)
       invalid("the module path is NULL");
+    if (!function || !*function)
+      invalid("the function name is NULL or empty");
     std::string where = path;
     // dlopen searches the library path for a name without '/'.
     if (where.find('/') == std::string::npos)
@@ -726,14 +738,16 @@ kiln_status kiln_module_load(const char *path, kiln_module **out,
     };
     const auto *version =
         static_cast<const uint32_t *>(symbol("kiln_abi_version"));
+    std::string name = function;
     const auto *signature =
-        static_cast<const char *>(symbol("kiln_signature_main"));
-    auto entry = reinterpret_cast<kiln_entry_fn>(symbol("kiln_entry_main"));
+        static_cast<const char *>(symbol(("kiln_signature_" + name).c_str()));
+    auto entry =
+        reinterpret_cast<kiln_entry_fn>(symbol(("kiln_entry_" + name).c_str()));
     bindModule(*module, version, signature, entry);
     module->device = parseTarget(*module, static_cast<const char *>(dlsym(
                                               module->handle, "kiln_target")));
-    module->ompSetNumThreads = reinterpret_cast<void (*)(int)>(
-        dlsym(module->handle, "omp_set_num_threads"));
+    kiln::detail::installParallelHook(reinterpret_cast<void (*)(void *)>(
+        dlsym(module->handle, "kiln_set_parallel_hook")));
     *out = module;
   });
   if (status != KILN_STATUS_OK)
@@ -755,8 +769,13 @@ kiln_status kiln_module_from_symbols(const uint32_t *abi_version,
     module = new kiln_module;
     module->origin = "(linked)";
     bindModule(*module, abi_version, signature, entry);
-    module->ompSetNumThreads = reinterpret_cast<void (*)(int)>(
-        dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+    // The module's hook setter, linked in beside the runtime: resolved
+    // by the static link (a weak reference), or exported by the program.
+    void (*setHook)(void *) = kiln_set_parallel_hook;
+    if (!setHook)
+      setHook = reinterpret_cast<void (*)(void *)>(
+          dlsym(RTLD_DEFAULT, "kiln_set_parallel_hook"));
+    kiln::detail::installParallelHook(setHook);
     *out = module;
   });
   if (status != KILN_STATUS_OK)
@@ -799,6 +818,22 @@ void kiln_module_unload(kiln_module *module) {
   delete module;
 }
 
+const void *kiln_module_data(const kiln_module *module, const char *name,
+                             size_t *size) {
+  if (size)
+    *size = 0;
+  if (!module || !module->handle || !name)
+    return nullptr;
+  const void *data = dlsym(module->handle, name);
+  const auto *count = static_cast<const uint64_t *>(
+      dlsym(module->handle, (std::string(name) + "_size").c_str()));
+  if (!data || !count)
+    return nullptr;
+  if (size)
+    *size = static_cast<size_t>(*count);
+  return data;
+}
+
 size_t kiln_module_num_inputs(const kiln_module *module) {
   return module ? module->inputs.size() : 0;
 }
@@ -830,6 +865,19 @@ kiln_status kiln_module_set_threads(kiln_module *module, int32_t threads,
 
 int32_t kiln_module_threads(const kiln_module *module) {
   return module ? module->threads : 0;
+}
+
+kiln_status kiln_module_bind_parallel_hook(kiln_module *module,
+                                           void (*set_parallel_hook)(void *),
+                                           kiln_error **error) {
+  return guarded(error, [&] {
+    if (!module)
+      invalid("module is NULL");
+    if (!set_parallel_hook)
+      invalid("kiln_module_bind_parallel_hook needs the module's "
+              "kiln_set_parallel_hook; it is NULL");
+    kiln::detail::installParallelHook(set_parallel_hook);
+  });
 }
 
 kiln_status kiln_module_run(const kiln_module *module,

@@ -36,6 +36,7 @@ func.func @matmul_remainder(%a: tensor<20x16xf32>, %b: tensor<16x40xf32>, %c: te
 // CHECK: scf.for %{{.*}} step %[[ONE:.*]] iter_args
 // CHECK:   scf.for %{{.*}} step %[[SIXTEEN:.*]] iter_args
 // CHECK:     linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x16xf32>, tensor<16xf32>){{.*}}kiln.vectorize = "elementwise"
+// CHECK-NOT: kiln.parallel
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d1)>
 func.func @bias_add(%x: tensor<4x64xf32>, %b: tensor<64xf32>, %out: tensor<4x64xf32>) -> tensor<4x64xf32> {
@@ -153,4 +154,114 @@ func.func @max_pool(%img: tensor<1x4x6x6xf32>, %out: tensor<1x4x3x3xf32>) -> ten
   %0 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
       ins(%img, %window : tensor<1x4x6x6xf32>, tensor<2x2xf32>) outs(%out : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
   return %0 : tensor<1x4x3x3xf32>
+}
+
+// -----
+
+// The outermost cache loop over a parallel dim that runs more than once is
+// marked for the threads: here the m loop (4 tiles of 64 rows), inside the
+// k loop, which is a reduction and stays unmarked.
+// CHECK-LABEL: func.func @matmul_parallel_rows
+// CHECK: scf.for %{{.*}} step %[[K:.*]] iter_args
+// CHECK:   scf.for %{{.*}} step %[[M:.*]] iter_args
+// CHECK:       linalg.matmul {kiln.vectorize = "contraction"}
+// CHECK:   } {kiln.parallel}
+// CHECK-NEXT: scf.yield
+// CHECK-NEXT: }
+// CHECK-NOT: kiln.parallel
+func.func @matmul_parallel_rows(%a: tensor<256x512xf32>, %b: tensor<512x256xf32>, %c: tensor<256x256xf32>) -> tensor<256x256xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<256x512xf32>, tensor<512x256xf32>) outs(%c : tensor<256x256xf32>) -> tensor<256x256xf32>
+  return %0 : tensor<256x256xf32>
+}
+
+// -----
+
+// Only the reduction (k) loop runs more than once at the cache level: no
+// loop is marked, since the iterations of a reduction add into the same
+// output.
+// CHECK-LABEL: func.func @matmul_reduction_only
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"}
+// CHECK-NOT: kiln.parallel
+func.func @matmul_reduction_only(%a: tensor<64x4096xf32>, %b: tensor<4096x64xf32>, %c: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<64x4096xf32>, tensor<4096x64xf32>) outs(%c : tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
+
+// -----
+
+// A large elementwise op has no cache tiles: its outermost register loop
+// (rows) is marked. A small one (@bias_add above) is not worth the threads.
+// CHECK-LABEL: func.func @relu_parallel
+// CHECK: scf.for %{{.*}} step %[[ONE:.*]] iter_args
+// CHECK:   scf.for %{{.*}} step %[[SIXTEEN:.*]] iter_args
+// CHECK:     tensor.insert_slice
+// CHECK-NEXT:  scf.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: scf.yield
+// CHECK-NEXT: } {kiln.parallel}
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @relu_parallel(%x: tensor<512x256xf32>, %out: tensor<512x256xf32>) -> tensor<512x256xf32> {
+  %zero = arith.constant 0.0 : f32
+  %0 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<512x256xf32>) outs(%out : tensor<512x256xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<512x256xf32>
+  return %0 : tensor<512x256xf32>
+}
+
+// -----
+
+// A large transpose has no vector strategy, but its loops are all parallel:
+// it is tiled by one row along its outer loop, which is marked, and left to
+// the scalar loops.
+// CHECK-LABEL: func.func @transpose_parallel
+// CHECK: scf.for %{{.*}} step %[[ONE:.*]] iter_args
+// CHECK:   linalg.generic
+// CHECK-NOT: kiln.vectorize
+// CHECK: } {kiln.parallel}
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#t = affine_map<(d0, d1) -> (d1, d0)>
+func.func @transpose_parallel(%x: tensor<256x512xf32>, %out: tensor<512x256xf32>) -> tensor<512x256xf32> {
+  %0 = linalg.generic {indexing_maps = [#t, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<256x512xf32>) outs(%out : tensor<512x256xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  } -> tensor<512x256xf32>
+  return %0 : tensor<512x256xf32>
+}
+
+// -----
+
+// A large row-wise sum: its outer loop is parallel and indexes the output,
+// so it is tiled by one row and marked; a column-wise sum, whose outer loop
+// is the reduction, is left alone.
+// CHECK-LABEL: func.func @row_sum_parallel
+// CHECK: scf.for %{{.*}} iter_args
+// CHECK:   linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: } {kiln.parallel}
+// CHECK-LABEL: func.func @column_sum_serial
+// CHECK-NOT: scf.for
+// CHECK-NOT: kiln.parallel
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#r0 = affine_map<(d0, d1) -> (d0)>
+#r1 = affine_map<(d0, d1) -> (d1)>
+func.func @row_sum_parallel(%x: tensor<512x256xf32>, %out: tensor<512xf32>) -> tensor<512xf32> {
+  %0 = linalg.generic {indexing_maps = [#id, #r0], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<512x256xf32>) outs(%out : tensor<512xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %in, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<512xf32>
+  return %0 : tensor<512xf32>
+}
+func.func @column_sum_serial(%x: tensor<512x256xf32>, %out: tensor<256xf32>) -> tensor<256xf32> {
+  %0 = linalg.generic {indexing_maps = [#id, #r1], iterator_types = ["reduction", "parallel"]}
+      ins(%x : tensor<512x256xf32>) outs(%out : tensor<256xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %in, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<256xf32>
+  return %0 : tensor<256xf32>
 }

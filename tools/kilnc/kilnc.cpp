@@ -264,7 +264,7 @@ int main(int argc, char **argv) {
     return fail(training.takeError());
   if (*training && StringRef(inputFile).ends_with(".mlir"))
     return fail("--train needs an ONNX model, not a .mlir module");
-  std::vector<kiln::InitialValue> trainingInit;
+  kiln::TrainingArtifacts trainingArtifacts;
   // --target=cuda shares the stages up to linalg and has its own after it.
   std::optional<kiln::CUDAStage> cudaLast;
   if (targetKind == Target::CUDA)
@@ -349,20 +349,29 @@ int main(int argc, char **argv) {
     if (StringRef(inputFile).ends_with(".mlir"))
       module = parseSourceFile<ModuleOp>(inputFile, &context);
     else if (*training)
-      module =
-          kiln::buildTrainingStep(inputFile, context, **training, trainingInit);
+      module = kiln::buildTrainingStep(inputFile, context, **training,
+                                       trainingArtifacts);
     else
       module = kiln::importONNXFile(inputFile, context);
   }
   if (!module)
     return 1;
-  auto entry = module->lookupSymbol<func::FuncOp>("main");
-  if (!entry)
-    return fail("the module has no function 'main'");
+  // The exported functions: the model, and a training step's forward pass.
+  SmallVector<std::string> exported{"main"};
+  if (*training)
+    exported.push_back("eval");
+  for (const std::string &name : exported)
+    if (!module->lookupSymbol<func::FuncOp>(name))
+      return fail("the module has no function '" + name + "'");
+  auto setCInterface = [&] {
+    for (const std::string &name : exported)
+      module->lookupSymbol<func::FuncOp>(name)->setAttr(
+          "llvm.emit_c_interface", UnitAttr::get(&context));
+  };
 
   if (emit == Emit::MLIR) {
     if (*last >= Stage::Linalg)
-      entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
+      setCInterface();
     if (failed(runStages(*module, Stage::Import, *last, timing)))
       return 1;
     if (cudaLast &&
@@ -376,11 +385,16 @@ int main(int argc, char **argv) {
   // signedness and names.
   if (failed(runStages(*module, Stage::Import, Stage::Kiln, timing)))
     return 1;
-  entry = module->lookupSymbol<func::FuncOp>("main");
-  Expected<std::string> signature = kiln::describeSignature(entry);
-  if (!signature)
-    return fail(signature.takeError());
-  entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
+  SmallVector<kiln::ExportedFunction> functions;
+  for (const std::string &name : exported) {
+    Expected<std::string> signature =
+        kiln::describeSignature(module->lookupSymbol<func::FuncOp>(name));
+    if (!signature)
+      return fail(signature.takeError());
+    functions.push_back({name, *signature});
+  }
+  const std::string &signature = functions.front().signature;
+  setCInterface();
   if (failed(runStages(*module, Stage::Kiln,
                        targetKind == Target::CUDA ? Stage::Linalg : Stage::LLVM,
                        timing)))
@@ -400,8 +414,13 @@ int main(int argc, char **argv) {
   LLVMContext llvmContext;
   Expected<std::unique_ptr<llvm::Module>> llvmModule = [&] {
     TimingScope llvmTiming = timing.nest("LLVM");
-    return kiln::translateToLLVMIR(*module, llvmContext, "main", *signature,
-                                   target);
+    SmallVector<kiln::ExportedData> data;
+    if (*training) {
+      data.push_back({"kiln_training_model", trainingArtifacts.model});
+      data.push_back({"kiln_training_info", trainingArtifacts.info});
+    }
+    return kiln::translateToLLVMIR(*module, llvmContext, functions, target,
+                                   data);
   }();
   if (!llvmModule)
     return fail(llvmModule.takeError());
@@ -457,7 +476,7 @@ int main(int argc, char **argv) {
           return kiln::archiveObject(object, temporary);
         }))
       return status;
-    std::string text = kiln::staticLibraryHeader("main", *signature);
+    std::string text = kiln::staticLibraryHeader("main", signature);
     return writeOutput(header, [&](raw_ostream &os) { os << text; });
   }
   case Emit::Lib:
@@ -498,7 +517,8 @@ int main(int argc, char **argv) {
     });
     if (status || !*training)
       return status;
-    if (Error e = kiln::writeInitFile(path + ".init.npz", trainingInit))
+    if (Error e =
+            kiln::writeInitFile(path + ".init.npz", trainingArtifacts.init))
       return fail("cannot write '" + path +
                   ".init.npz': " + toString(std::move(e)));
     return 0;

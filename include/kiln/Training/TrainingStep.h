@@ -52,6 +52,8 @@ struct TrainingOptions {
   int64_t totalSteps = 0;
   /// Initializers that stay constants.
   std::vector<std::string> freeze;
+  /// The batch-norm running statistics' momentum, ONNX's convention.
+  double bnMomentum = 0.9;
 };
 
 /// An initial value of one of the step's inputs: `data` holds the bytes of
@@ -62,14 +64,25 @@ struct InitialValue {
   std::vector<char> data;
 };
 
+/// What a training module carries besides its functions.
+struct TrainingArtifacts {
+  /// The initial parameters and batch-norm statistics, the zeroed optimizer
+  /// state and the step counter, under the step's input names.
+  std::vector<InitialValue> init;
+  /// The original model in ONNX's binary form, without the values of the
+  /// trained initializers, for kiln-train --export-onnx.
+  std::string model;
+  /// `key value` lines describing the step for kiln-train (docs/training.md).
+  std::string info;
+};
+
 /// Imports the ONNX model at `path` (.onnx or .onnxtxt) as a training step
-/// `main`, and fills `init` with the initial parameters, the zeroed
-/// optimizer state and the step counter. Errors are reported through the
-/// context's diagnostics and give a null module.
+/// `main` and its forward pass `eval`, and fills `artifacts`. Errors are
+/// reported through the context's diagnostics and give a null module.
 OwningOpRef<ModuleOp> buildTrainingStep(llvm::StringRef path,
                                         MLIRContext &context,
                                         const TrainingOptions &options,
-                                        std::vector<InitialValue> &init);
+                                        TrainingArtifacts &artifacts);
 
 /// Writes `init` to the .npz file `path` (one .npy entry per value, named
 /// after it), atomically.

@@ -9,6 +9,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -75,9 +76,9 @@ createTargetMachine(const CPUTargetOptions &options) {
   return std::move(machine);
 }
 
-/// Adds `kiln_abi_version`, `kiln_signature_<name>` and
-/// `void kiln_entry_<name>(void **args)`, which calls the C interface
-/// `_mlir_ciface_<name>` with args[0], args[1], ... as its pointers.
+/// Adds `kiln_signature_<name>` and `void kiln_entry_<name>(void **args)`,
+/// which calls the C interface `_mlir_ciface_<name>` with args[0], args[1],
+/// ... as its pointers.
 static llvm::Error addABISymbols(llvm::Module &module, StringRef name,
                                  StringRef signature) {
   llvm::LLVMContext &context = module.getContext();
@@ -86,11 +87,6 @@ static llvm::Error addABISymbols(llvm::Module &module, StringRef name,
     return llvm::createStringError("the function '%s' has no C interface",
                                    name.str().c_str());
   llvm::IRBuilder<> b(context);
-  auto *i32 = b.getInt32Ty();
-  auto *version = new llvm::GlobalVariable(
-      module, i32, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
-      llvm::ConstantInt::get(i32, 1), "kiln_abi_version");
-  version->setVisibility(llvm::GlobalValue::DefaultVisibility);
   llvm::Constant *text =
       llvm::ConstantDataArray::getString(context, signature, /*AddNull=*/true);
   new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
@@ -114,11 +110,44 @@ static llvm::Error addABISymbols(llvm::Module &module, StringRef name,
   }
   b.CreateCall(ciface, args);
   b.CreateRetVoid();
-  // Only the ABI's symbols are exported; the compiled functions become
-  // internal, so they never clash with a program's own symbols (the model
-  // function is often called `main`) and can be inlined into the entry.
+  return llvm::Error::success();
+}
+
+/// Adds the ABI's symbols: `kiln_abi_version`, each function's signature
+/// and entry point, and the data constants. Only these are exported; the
+/// compiled functions become internal, so they never clash with a
+/// program's own symbols (the model function is often called `main`) and
+/// can be inlined into the entry.
+static llvm::Error addABISymbols(llvm::Module &module,
+                                 ArrayRef<ExportedFunction> functions,
+                                 ArrayRef<ExportedData> data) {
+  llvm::LLVMContext &context = module.getContext();
+  auto *i32 = llvm::Type::getInt32Ty(context);
+  auto *version = new llvm::GlobalVariable(
+      module, i32, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantInt::get(i32, 1), "kiln_abi_version");
+  version->setVisibility(llvm::GlobalValue::DefaultVisibility);
+  llvm::StringSet<> entries;
+  for (const ExportedFunction &f : functions) {
+    if (llvm::Error e = addABISymbols(module, f.name, f.signature))
+      return e;
+    entries.insert("kiln_entry_" + f.name);
+  }
+  // Optional: how the runtime lends its threads to the parallel loops
+  // (kiln-lower-parallel-calls; docs/abi.md).
+  entries.insert("kiln_set_parallel_hook");
+  for (const ExportedData &d : data) {
+    llvm::Constant *bytes =
+        llvm::ConstantDataArray::getString(context, d.bytes, /*AddNull=*/true);
+    new llvm::GlobalVariable(module, bytes->getType(), /*isConstant=*/true,
+                             llvm::GlobalValue::ExternalLinkage, bytes, d.name);
+    auto *i64 = llvm::Type::getInt64Ty(context);
+    new llvm::GlobalVariable(
+        module, i64, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+        llvm::ConstantInt::get(i64, d.bytes.size()), d.name + "_size");
+  }
   for (llvm::Function &f : module.functions())
-    if (!f.isDeclaration() && &f != entry)
+    if (!f.isDeclaration() && !entries.contains(f.getName()))
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
   return llvm::Error::success();
 }
@@ -163,8 +192,9 @@ llvm::Error mlir::kiln::addExecutableMain(llvm::Module &module,
 
 llvm::Expected<std::unique_ptr<llvm::Module>>
 mlir::kiln::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
-                              StringRef name, StringRef signature,
-                              const CPUTargetOptions &options) {
+                              ArrayRef<ExportedFunction> functions,
+                              const CPUTargetOptions &options,
+                              ArrayRef<ExportedData> data) {
   // Value names have served the signature; LLVM IR has no place for them.
   module.walk([](LLVM::LLVMFuncOp func) {
     auto name = StringAttr::get(func.getContext(), "kiln.name");
@@ -177,7 +207,7 @@ mlir::kiln::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
       translateModuleToLLVMIR(module, context, "kiln_model");
   if (!llvmModule)
     return llvm::createStringError("cannot translate the module to LLVM IR");
-  if (llvm::Error e = addABISymbols(*llvmModule, name, signature))
+  if (llvm::Error e = addABISymbols(*llvmModule, functions, data))
     return std::move(e);
   auto machine = createTargetMachine(options);
   if (!machine)

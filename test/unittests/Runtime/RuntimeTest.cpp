@@ -21,6 +21,7 @@
 
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -169,31 +170,68 @@ TEST(RuntimeModule, CopiesStridedOutputsAndKeepsDynamicShapes) {
     EXPECT_EQ(outputs[2].data<uint8_t>()[i], positive[i]) << i;
 }
 
-TEST(RuntimeModule, PassesTheThreadCountToTheCompiledCode) {
+TEST(RuntimeModule, LendsItsThreadsToTheCompiledCode) {
   LoadedModule loaded("kiln_fake_add");
   EXPECT_EQ(kiln_module_threads(loaded.module), 0);
   ErrorHolder error;
   EXPECT_EQ(kiln_module_set_threads(loaded.module, -1, &error),
             KILN_STATUS_INVALID_ARGUMENT);
-  ASSERT_EQ(kiln_module_set_threads(loaded.module, 3, nullptr), KILN_STATUS_OK);
-  EXPECT_EQ(kiln_module_threads(loaded.module), 3);
-
-  kiln_tensor *a = makeTensor(KILN_DTYPE_F32, {1, 3});
-  const kiln_tensor *inputs[] = {a, a};
-  kiln_tensor *outputs[1];
-  ASSERT_EQ(kiln_module_run(loaded.module, inputs, 2, outputs, 1, nullptr),
-            KILN_STATUS_OK);
-  kiln_tensor_destroy(outputs[0]);
-  kiln_tensor_destroy(a);
 
   // The same library, opened again, shows what the module saw.
   void *handle =
       dlopen(modulePath("kiln_fake_add").c_str(), RTLD_NOW | RTLD_NOLOAD);
   ASSERT_NE(handle, nullptr);
-  auto seen = reinterpret_cast<int (*)()>(dlsym(handle, "fake_threads_seen"));
-  ASSERT_NE(seen, nullptr);
-  EXPECT_EQ(seen(), 3);
+  auto symbol = [&](const char *name) {
+    auto fn = reinterpret_cast<int (*)()>(dlsym(handle, name));
+    EXPECT_NE(fn, nullptr) << name;
+    return fn;
+  };
+  auto hasHook = symbol("fake_has_hook");
+  auto chunks = symbol("fake_chunks_seen");
+  auto threads = symbol("fake_threads_seen");
+  ASSERT_TRUE(hasHook && chunks && threads);
+  // Loading installed the runtime's hook.
+  EXPECT_EQ(hasHook(), 1);
+
+  // 48 rows on 3 threads: 4 chunks per thread, on at most 3 threads; on 1
+  // thread, one chunk on the caller. The sums are right either way.
+  kiln_tensor *a = makeTensor(KILN_DTYPE_F32, {48, 3});
+  float *data = static_cast<float *>(kiln_tensor_data(a));
+  for (int i = 0; i < 48 * 3; ++i)
+    data[i] = static_cast<float>(i);
+  const kiln_tensor *inputs[] = {a, a};
+  for (auto [count, wantChunks] : {std::pair{3, 12}, std::pair{1, 1}}) {
+    ASSERT_EQ(kiln_module_set_threads(loaded.module, count, nullptr),
+              KILN_STATUS_OK);
+    EXPECT_EQ(kiln_module_threads(loaded.module), count);
+    kiln_tensor *outputs[1];
+    ASSERT_EQ(kiln_module_run(loaded.module, inputs, 2, outputs, 1, nullptr),
+              KILN_STATUS_OK);
+    const float *sum = static_cast<const float *>(kiln_tensor_data(outputs[0]));
+    for (int i = 0; i < 48 * 3; ++i)
+      ASSERT_EQ(sum[i], 2.0f * i) << i;
+    kiln_tensor_destroy(outputs[0]);
+    EXPECT_EQ(chunks(), wantChunks) << count << " threads";
+    EXPECT_GE(threads(), 1);
+    EXPECT_LE(threads(), count);
+  }
+  kiln_tensor_destroy(a);
   dlclose(handle);
+}
+
+TEST(RuntimeModule, BindsAParallelHookOnRequest) {
+  LoadedModule loaded("kiln_fake_add");
+  static void *installed = nullptr;
+  auto setHook = [](void *hook) { installed = hook; };
+  ErrorHolder error;
+  EXPECT_EQ(kiln_module_bind_parallel_hook(nullptr, +setHook, &error),
+            KILN_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(kiln_module_bind_parallel_hook(loaded.module, nullptr, nullptr),
+            KILN_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(installed, nullptr);
+  ASSERT_EQ(kiln_module_bind_parallel_hook(loaded.module, +setHook, nullptr),
+            KILN_STATUS_OK);
+  EXPECT_NE(installed, nullptr);
 }
 
 TEST(RuntimeModule, BindsLinkedSymbols) {

@@ -6,8 +6,9 @@
 |*                                                                            *|
 |* Implements the compiled-module ABI (docs/abi.md) by hand. CMake builds one *|
 |* shared library per variant:                                                *|
-|*   FAKE_ADD            y = a + b, all f32 [?, 3]; records the thread count  *|
-|*                       the runtime passes to omp_set_num_threads            *|
+|*   FAKE_ADD            y = a + b, all f32 [?, 3], a parallel loop over the  *|
+|*                       rows through kiln_set_parallel_hook's hook; records  *|
+|*                       the chunks it ran and on how many threads            *|
 |*   FAKE_BAD_OUTPUT     FAKE_ADD, but y comes back [?, 4]                    *|
 |*   FAKE_SHAPES         input "in put" f32 [?, ?]; outputs its shape (i64),  *|
 |*                       its transpose (as a strided view) and x > 0 (i1)     *|
@@ -23,6 +24,7 @@
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -69,29 +71,66 @@ const char kiln_signature_main[] = "input a f32 2 -1 3\n"
                                    "input b f32 2 -1 3\n"
                                    "output y f32 2 -1 3\n";
 
-static int threadsSeen = -1;
+typedef void (*ParallelBody)(void *ctx, int64_t begin, int64_t end);
+typedef void (*ParallelHook)(ParallelBody body, void *ctx, int64_t lb,
+                             int64_t ub, int64_t step);
 
-/* Stands in for OpenMP's, which the runtime calls when it can see it. */
-void omp_set_num_threads(int threads) { threadsSeen = threads; }
+/* The hook, as compiled modules keep it (docs/abi.md). */
+static ParallelHook hook;
 
-/* The last count passed to omp_set_num_threads, for the tests. */
-int fake_threads_seen(void) { return threadsSeen; }
+void kiln_set_parallel_hook(void *fn) { hook = (ParallelHook)fn; }
+
+/* What the last run's chunks did, for the tests. */
+static pthread_mutex_t seenLock = PTHREAD_MUTEX_INITIALIZER;
+static int chunksSeen;
+static pthread_t threadsSeen[64];
+static int numThreadsSeen;
+
+/* Whether a hook is set; the chunks and threads of the last run. */
+int fake_has_hook(void) { return hook != 0; }
+int fake_chunks_seen(void) { return chunksSeen; }
+int fake_threads_seen(void) { return numThreadsSeen; }
+
+struct AddRows {
+  const int64_t *a, *b;
+  float *y;
+  int64_t cols;
+};
+
+static void addRows(void *ctx, int64_t begin, int64_t end) {
+  const struct AddRows *add = (const struct AddRows *)ctx;
+  for (int64_t i = begin; i < end; ++i)
+    for (int64_t j = 0; j < add->cols; ++j)
+      add->y[i * add->cols + j] =
+          j < 3 ? at2(add->a, i, j) + at2(add->b, i, j) : 0.0f;
+  pthread_mutex_lock(&seenLock);
+  ++chunksSeen;
+  int known = 0;
+  for (int t = 0; t < numThreadsSeen; ++t)
+    known |= pthread_equal(threadsSeen[t], pthread_self());
+  if (!known && numThreadsSeen < 64)
+    threadsSeen[numThreadsSeen++] = pthread_self();
+  pthread_mutex_unlock(&seenLock);
+}
 
 void kiln_entry_main(void **args) {
-  const int64_t *a = (const int64_t *)args[1];
-  const int64_t *b = (const int64_t *)args[2];
-  int64_t rows = a[3];
+  struct AddRows add;
+  add.a = (const int64_t *)args[1];
+  add.b = (const int64_t *)args[2];
+  int64_t rows = add.a[3];
 #ifdef FAKE_BAD_OUTPUT
-  int64_t cols = 4;
+  add.cols = 4;
 #else
-  int64_t cols = 3;
+  add.cols = 3;
 #endif
-  float *y = (float *)malloc(sizeof(float) * (size_t)(rows * cols + 1));
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j)
-      y[i * cols + j] = j < 3 ? at2(a, i, j) + at2(b, i, j) : 0.0f;
-  int64_t sizes[2] = {rows, cols}, strides[2] = {cols, 1};
-  putDescriptor((int64_t *)args[0], y, y, 0, 2, sizes, strides);
+  add.y = (float *)malloc(sizeof(float) * (size_t)(rows * add.cols + 1));
+  chunksSeen = numThreadsSeen = 0;
+  if (hook)
+    hook(addRows, &add, 0, rows, 1);
+  else
+    addRows(&add, 0, rows);
+  int64_t sizes[2] = {rows, add.cols}, strides[2] = {add.cols, 1};
+  putDescriptor((int64_t *)args[0], add.y, add.y, 0, 2, sizes, strides);
 }
 
 #elif defined(FAKE_SHAPES)

@@ -42,14 +42,28 @@ struct CPUTargetOptions {
 /// types (which still carry signedness) and `kiln.name` attributes.
 llvm::Expected<std::string> describeSignature(func::FuncOp func);
 
+/// A function the compiled module exports, with its signature text.
+struct ExportedFunction {
+  std::string name;
+  std::string signature;
+};
+
+/// A constant the compiled module exports: `<name>` holds `bytes` and
+/// `<name>_size` (a uint64_t) their count.
+struct ExportedData {
+  std::string name;
+  std::string bytes;
+};
+
 /// Translates `module`, in the LLVM dialect, to LLVM IR; adds the ABI's
-/// `kiln_abi_version`, `kiln_signature_<name>` and `kiln_entry_<name>`
-/// around the function `name` (which must have an MLIR C interface), and
-/// optimizes for `options`.
+/// `kiln_abi_version`, and `kiln_signature_<name>` and `kiln_entry_<name>`
+/// around each function of `functions` (each must have an MLIR C
+/// interface), and the `data` symbols; and optimizes for `options`.
 llvm::Expected<std::unique_ptr<llvm::Module>>
 translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
-                  llvm::StringRef name, llvm::StringRef signature,
-                  const CPUTargetOptions &options);
+                  llvm::ArrayRef<ExportedFunction> functions,
+                  const CPUTargetOptions &options,
+                  llvm::ArrayRef<ExportedData> data = {});
 
 /// Adds `int main(int argc, char **argv)` to `module` (which holds the ABI
 /// symbols of the function `name`): it binds the linked-in model with the

@@ -53,6 +53,15 @@ static constexpr StringLiteral kVectorizeMarker = "kiln.vectorize";
 /// f32 lanes in a 512-bit register.
 static constexpr int64_t kLanes = 16;
 
+/// Marks the loop whose iterations kiln-outline-parallel may run on several
+/// threads: they write disjoint parts of the tiled op's output.
+static constexpr StringLiteral kParallelMarker = "kiln.parallel";
+
+/// The fewest loop iterations (elements times reduction steps) for which an
+/// op's loops are worth spreading over threads: below that, waking threads
+/// costs more than the op.
+static constexpr int64_t kMinParallelWork = int64_t(1) << 16;
+
 namespace {
 
 /// How one op is tiled: cache tiles (0 = not tiled at that level), then
@@ -169,6 +178,73 @@ static FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter,
     return failure();
   rewriter.replaceOp(op, result->replacements);
   return result;
+}
+
+/// Whether an op whose loops have `ranges` does enough work to share it
+/// between threads; a dynamic range counts as large.
+static bool isWorthSharing(ArrayRef<int64_t> ranges) {
+  int64_t work = 1;
+  for (int64_t range : ranges) {
+    if (ShapedType::isDynamic(range) || range >= kMinParallelWork)
+      return true;
+    work = std::min(work * range, kMinParallelWork);
+  }
+  return work >= kMinParallelWork;
+}
+
+/// The loop along which `op`, which no strategy vectorizes (a gather of
+/// image columns, a transpose, a row-wise reduction), is still worth running
+/// on several threads: its outermost loop not of size 1, when that loop is
+/// parallel and indexes the output (each of its iterations writes its own
+/// slice), and the op does enough work.
+static std::optional<unsigned> parallelOnlyDim(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0 ||
+      op.getNumDpsInits() != 1)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (!isWorthSharing(ranges))
+    return std::nullopt;
+  auto outer = llvm::find_if(ranges, [](int64_t r) { return r != 1; });
+  if (outer == ranges.end())
+    return std::nullopt;
+  unsigned dim = outer - ranges.begin();
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (op.getIteratorTypesArray()[dim] != utils::IteratorType::parallel ||
+      !out.isProjectedPermutation() || !out.isFunctionOfDim(dim))
+    return std::nullopt;
+  return dim;
+}
+
+/// Marks the outermost of `loops`, the loops that tiling an op by `sizes` in
+/// `order` made, outermost first, that runs over a parallel dim of the op
+/// (`iterators`) more than once. Every iteration of such a loop computes a
+/// tile of the output that no other iteration touches. Nothing is marked when
+/// the op's work (`ranges`, dynamic dims counting as large) is too small to
+/// share, or when the loops do not match the tiled dims.
+static void markParallelLoop(ArrayRef<scf::ForOp> loops,
+                             ArrayRef<int64_t> sizes, ArrayRef<int64_t> order,
+                             ArrayRef<utils::IteratorType> iterators,
+                             ArrayRef<int64_t> ranges) {
+  if (!isWorthSharing(ranges))
+    return;
+  SmallVector<int64_t> dims;
+  for (unsigned i = 0, e = sizes.size(); i < e; ++i) {
+    int64_t dim = order.empty() ? i : order[i];
+    if (sizes[dim] != 0)
+      dims.push_back(dim);
+  }
+  if (dims.size() != loops.size())
+    return;
+  for (auto [i, dim] : llvm::enumerate(dims)) {
+    scf::ForOp loop = loops[i];
+    if (iterators[dim] != utils::IteratorType::parallel)
+      continue;
+    std::optional<APInt> trips = loop.getStaticTripCount();
+    if (trips && trips->ule(1))
+      continue;
+    loop->setAttr(kParallelMarker, UnitAttr::get(loop.getContext()));
+    return;
+  }
 }
 
 /// The loop dim an op's vectors run along: the innermost dim of its output.
@@ -474,13 +550,34 @@ struct KilnCPUTilePass
     }
 
     SmallVector<std::pair<linalg::LinalgOp, Strategy>, 8> work;
+    SmallVector<std::pair<linalg::LinalgOp, unsigned>> parallelOnly;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (std::optional<Strategy> strategy = chooseStrategy(op))
         work.push_back({op, *strategy});
+      else if (std::optional<unsigned> dim = parallelOnlyDim(op))
+        parallelOnly.push_back({op, *dim});
     });
+    for (auto [op, dim] : parallelOnly) {
+      SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      SmallVector<int64_t> sizes(ranges.size(), 0);
+      sizes[dim] = 1;
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled = tile(rewriter, op, sizes, {});
+      if (failed(tiled))
+        continue;
+      SmallVector<scf::ForOp> loops;
+      for (LoopLikeOpInterface loop : tiled->loops)
+        if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
+          loops.push_back(forOp);
+      markParallelLoop(loops, sizes, {}, iterators, ranges);
+    }
     for (auto &[op, strategy] : work) {
       Operation *current = op;
       rewriter.setInsertionPoint(current);
+      // Tiling replaces the op: what marking needs is read first.
+      SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       SmallVector<scf::ForOp> cacheLoops;
       if (!strategy.cacheTiles.empty()) {
         // A cache tile never exceeds a static dim: a dim smaller than its
@@ -496,6 +593,8 @@ struct KilnCPUTilePass
         for (LoopLikeOpInterface loop : cache->loops)
           if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
             cacheLoops.push_back(forOp);
+        markParallelLoop(cacheLoops, sizes, strategy.cacheOrder, iterators,
+                         ranges);
         current = cache->tiledOps.front();
         rewriter.setInsertionPoint(current);
       }
@@ -514,6 +613,10 @@ struct KilnCPUTilePass
       for (LoopLikeOpInterface loop : reg->loops)
         if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
           loops.push_back(forOp);
+      // Without cache tiles, the register tiles' loops are the outer ones.
+      if (strategy.cacheTiles.empty())
+        markParallelLoop(loops, strategy.registerTiles, strategy.registerOrder,
+                         iterators, ranges);
       linalg::peelLoops(rewriter, loops);
       linalg::peelLoops(rewriter, cacheLoops);
       ++numTiled;

@@ -42,6 +42,8 @@ struct Parameter {
   unsigned argIndex;
   std::string name;
   Value grad;
+  /// The gradient's position among the function's results.
+  unsigned resultIndex;
 };
 
 /// The per-step scalars of one element type.
@@ -63,7 +65,8 @@ struct KilnOptimizerPass
 
   LogicalResult checkOptions(func::FuncOp func);
   LogicalResult findParameters(func::FuncOp func,
-                               SmallVectorImpl<Parameter> &params);
+                               SmallVectorImpl<Parameter> &params,
+                               SmallVectorImpl<unsigned> &buffers);
   LogicalResult buildStep();
   StepScalars buildScalars(TrainingBuilder &tb, Value step, Type element);
   bool isAdam() const { return optimizer == "adam" || optimizer == "adamw"; }
@@ -121,7 +124,8 @@ LogicalResult KilnOptimizerPass::checkOptions(func::FuncOp func) {
 
 LogicalResult
 KilnOptimizerPass::findParameters(func::FuncOp func,
-                                  SmallVectorImpl<Parameter> &params) {
+                                  SmallVectorImpl<Parameter> &params,
+                                  SmallVectorImpl<unsigned> &buffers) {
   auto returnOp = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   unsigned numArgs = func.getNumArguments();
   if (func.getNumResults() < 2)
@@ -139,6 +143,12 @@ KilnOptimizerPass::findParameters(func::FuncOp func,
   for (unsigned r = 1; r < func.getNumResults(); ++r) {
     auto attr = func.getResultAttrOfType<StringAttr>(r, "kiln.name");
     StringRef name = attr ? attr.getValue() : StringRef();
+    // Buffers (batch-norm running statistics) are updated by the forward
+    // computation itself; the step returns them as they are.
+    if (name.starts_with("buffer:")) {
+      buffers.push_back(r);
+      continue;
+    }
     std::optional<unsigned> index;
     if (name.consume_back("_grad")) {
       for (unsigned i = 0; i < numArgs && !index; ++i)
@@ -154,7 +164,8 @@ KilnOptimizerPass::findParameters(func::FuncOp func,
       return func.emitError("kiln-optimizer: result #")
              << r << " of '" << function
              << "' is not named as the gradient of an argument ('<argument "
-             << "name>_grad', as kiln-autodiff names them)";
+             << "name>_grad', as kiln-autodiff names them) or as a buffer "
+             << "('buffer:<name>')";
     if (func.getResultTypes()[r] != func.getArgumentTypes()[*index])
       return func.emitError("kiln-optimizer: the gradient of argument #")
              << *index << " has type " << func.getResultTypes()[r]
@@ -167,7 +178,7 @@ KilnOptimizerPass::findParameters(func::FuncOp func,
     params.push_back(
         {*index,
          argName ? argName.getValue().str() : ("input" + Twine(*index)).str(),
-         returnOp.getOperand(r)});
+         returnOp.getOperand(r), r});
   }
   // The names the step adds must not be taken by the other arguments.
   for (unsigned i = 0; i < numArgs; ++i) {
@@ -230,7 +241,8 @@ LogicalResult KilnOptimizerPass::buildStep() {
   if (failed(checkOptions(original)))
     return failure();
   SmallVector<Parameter> params;
-  if (failed(findParameters(original, params)))
+  SmallVector<unsigned> buffers;
+  if (failed(findParameters(original, params, buffers)))
     return failure();
   std::string stepName = replace ? function : function + "_step";
   if (!replace && module.lookupSymbol(stepName))
@@ -246,8 +258,8 @@ LogicalResult KilnOptimizerPass::buildStep() {
     // The gradients, found in the original, are the clone's return operands.
     auto cloneReturn =
         cast<func::ReturnOp>(func.getBody().front().getTerminator());
-    for (auto [i, p] : llvm::enumerate(params))
-      p.grad = cloneReturn.getOperand(i + 1);
+    for (Parameter &p : params)
+      p.grad = cloneReturn.getOperand(p.resultIndex);
   }
   Block &body = func.getBody().front();
   auto returnOp = cast<func::ReturnOp>(body.getTerminator());
@@ -333,6 +345,10 @@ LogicalResult KilnOptimizerPass::buildStep() {
       results.push_back(value);
       resultAttrs.push_back(named("state:" + p.name + ":" + slot));
     }
+  for (unsigned r : buffers) {
+    results.push_back(returnOp.getOperand(r));
+    resultAttrs.push_back(func.getResultAttrDict(r));
+  }
   results.push_back(nextStep);
   resultAttrs.push_back(named("step"));
   func::ReturnOp::create(builder, loc, results);

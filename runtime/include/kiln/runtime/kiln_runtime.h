@@ -199,6 +199,23 @@ kiln_status kiln_module_load(const char *path, kiln_module **out,
                              kiln_error **error);
 
 /**
+ * Like kiln_module_load, for the module's function `function` (its
+ * `kiln_signature_<function>` and `kiln_entry_<function>`): a training
+ * module also exports `eval`, its forward pass (docs/training.md).
+ */
+kiln_status kiln_module_load_function(const char *path, const char *function,
+                                      kiln_module **out, kiln_error **error);
+
+/**
+ * A constant the module exports as `<name>` with its byte count in
+ * `<name>_size` (docs/abi.md), such as a training module's
+ * `kiln_training_info`; NULL (and 0 in `*size`) when it has none or was
+ * bound from linked symbols. Valid until the module is unloaded.
+ */
+const void *kiln_module_data(const kiln_module *module, const char *name,
+                             size_t *size);
+
+/**
  * Binds a module whose symbols are already linked into the process (the
  * static-archive and executable outputs of kilnc):
  * `kiln_module_from_symbols(&kiln_abi_version, kiln_signature_main,
@@ -241,20 +258,32 @@ kiln_status kiln_module_output_info(const kiln_module *module, size_t index,
                                     kiln_value_info *info, kiln_error **error);
 
 /**
- * Sets the number of threads the module's compiled code may use (0, the
- * default, leaves the choice to the threading library). The count is stored;
- * it takes effect once compiled code uses threads: if the module's library
- * (or, for kiln_module_from_symbols, the process) provides OpenMP's
- * `omp_set_num_threads`, kiln_module_run calls it with the count on the
- * calling thread before entering the compiled code. Setting OMP_NUM_THREADS
- * before the module is loaded has the same effect process-wide (kiln-run
- * does both). Must not be called while the module runs.
+ * Sets the number of threads the parallel loops of `module`'s compiled code
+ * may use on each kiln_module_run: `threads` >= 1, or 0 (the default) for
+ * the number of CPUs the process may run on; 1 runs serially. The threads
+ * come from one pool that the runtime shares between modules and calls;
+ * the count applies to this module's runs only, each run using at most
+ * `threads` threads, its calling thread included. A module without
+ * `kiln_set_parallel_hook` (docs/abi.md) always runs on the calling thread.
+ * Must not be called while the module runs.
  */
 kiln_status kiln_module_set_threads(kiln_module *module, int32_t threads,
                                     kiln_error **error);
 
 /** The thread count set by kiln_module_set_threads (0 for NULL/default). */
 int32_t kiln_module_threads(const kiln_module *module);
+
+/**
+ * Lends the runtime's threads to a module linked into the program, through
+ * its `kiln_set_parallel_hook` (docs/abi.md): for a static archive, pass the
+ * symbol the archive defines. kiln_module_load and kiln_module_from_symbols
+ * already do this when they find the symbol; this call is for programs
+ * where the runtime cannot (the runtime is a shared library, or the symbol
+ * is not exported). The hook applies to every module sharing that symbol.
+ */
+kiln_status kiln_module_bind_parallel_hook(kiln_module *module,
+                                           void (*set_parallel_hook)(void *),
+                                           kiln_error **error);
 
 /**
  * Runs `module` on `inputs` (`num_inputs` tensors, in signature order).

@@ -132,6 +132,16 @@ public:
     });
     return Module(module);
   }
+  /// Loads the function `function` of the shared library at `path`
+  /// (kiln_module_load_function).
+  static Module load(const std::string &path, const std::string &function) {
+    kiln_module *module = nullptr;
+    detail::call([&](kiln_error **error) {
+      return kiln_module_load_function(path.c_str(), function.c_str(),
+                                       &module, error);
+    });
+    return Module(module);
+  }
   /// Binds symbols linked into the process (kiln_module_from_symbols).
   static Module fromSymbols(const uint32_t *abiVersion, const char *signature,
                             kiln_entry_fn entry) {

@@ -40,6 +40,15 @@ struct NamedTensor {
   Tensor tensor;
 };
 
+/// The bytes of the file at `path`; kiln::Error naming it if it cannot be
+/// read.
+std::vector<uint8_t> readBinaryFile(const std::string &path);
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over
+/// `path`, so that a reader never sees a partial file.
+void writeBinaryFileAtomically(const std::string &path,
+                               const std::vector<uint8_t> &bytes);
+
 /// Parses the .npy bytes `data[0, size)`; `source` names them in errors.
 Tensor parseNpy(const uint8_t *data, size_t size, const std::string &source);
 

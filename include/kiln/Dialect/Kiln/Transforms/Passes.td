@@ -113,6 +113,16 @@ def KilnCPUTilePass : Pass<"kiln-cpu-tile", "func::FuncOp"> {
     The register-tile loops are peeled, so that after canonicalization every
     full tile has a static shape; the tiled op is marked `kiln.vectorize`
     for `kiln-cpu-vectorize`. Other ops are left to the scalar loops.
+
+    Of the outer loops (the cache loops of a contraction, the register loops
+    of an elementwise op), the outermost one over a parallel dim that runs
+    more than once is marked `kiln.parallel` (a unit attribute), when the
+    op's loops run at least 2^16 iterations in all: its iterations write
+    disjoint tiles of the output, so `kiln-outline-parallel` may spread them
+    over threads. A loop over a reduction dim is never marked. An op that no
+    strategy takes but whose loops are all parallel (an im2col gather, a
+    transpose) and that does as much work is tiled by 1 along its outermost
+    loop of size > 1, which is marked; its body stays scalar.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::affine::AffineDialect",
@@ -146,12 +156,14 @@ def KilnAutodiffPass : Pass<"kiln-autodiff", "ModuleOp"> {
   let summary = "Builds the gradient of a function returning a scalar loss";
   let description = [{
     Reverse-mode automatic differentiation on the kiln dialect. For the
-    function `function`, which returns one value, a floating-point loss of
+    function `function`, whose first result is a floating-point loss of
     one element, it adds `<function>_grad`: the same arguments, returning
     the loss and then the gradient of the loss with respect to each
     argument listed in `wrt` (argument indices or `kiln.name` values; by
     default every floating-point argument), each of its argument's type
-    and named `<argument name>_grad`.
+    and named `<argument name>_grad`. Any further results of the function
+    (such as batch normalisation's updated running statistics) come after
+    the gradients, unchanged and not differentiated.
 
     The forward ops are copied; a reverse sweep then visits the ops between
     the differentiated arguments and the loss, last first, and builds each
@@ -204,6 +216,35 @@ def KilnHoistVectorTransfersPass
                            "::mlir::scf::SCFDialect"];
 }
 
+def KilnBatchNormTrainingPass
+    : Pass<"kiln-batch-norm-training", "ModuleOp"> {
+  let summary = "Batch normalisation with batch statistics and running-stat "
+                "updates";
+  let description = [{
+    Every `kiln.batch_norm` of `function` whose mean and variance are named
+    arguments normalises with the mean and (biased) variance of its input
+    over every dimension but the channel (1), computed with kiln reductions
+    so that the gradient flows through them. The arguments are renamed
+    `buffer:<name>`, and the function returns, after its results, their
+    updated values under the same names:
+    `running = momentum * running + (1 - momentum) * batch`, with the
+    unbiased batch variance (`n / (n - 1)` times the biased one) for the
+    variance. `momentum` follows ONNX's convention (0.9 is PyTorch's 0.1).
+    A batch norm whose statistics are constants keeps its inference form.
+    A statistic used by two batch norms is an error.
+
+    Run after `kiln-add-loss`; `kiln-autodiff` and `kiln-optimizer` carry
+    the `buffer:` results through.
+  }];
+  let dependentDialects = ["::mlir::kiln::KilnDialect"];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "The function to rewrite">,
+    Option<"momentum", "momentum", "double", /*default=*/"0.9",
+           "The running statistics' momentum, ONNX's convention">,
+  ];
+}
+
 def KilnAddLossPass : Pass<"kiln-add-loss", "ModuleOp"> {
   let summary = "Replaces a function's results by a loss on one of them";
   let description = [{
@@ -252,8 +293,10 @@ def KilnOptimizerPass : Pass<"kiln-optimizer", "ModuleOp"> {
     with momentum, `state:<name>:m` and `state:<name>:v` for Adam and
     AdamW) and the step counter `step` (`tensor<i64>`, the number of steps
     taken) are new arguments. The step returns `loss`, every parameter's
-    updated value (`param:<name>`), its updated state, and `step` + 1: the
-    results named like arguments are the next step's arguments.
+    updated value (`param:<name>`), its updated state, the function's
+    results named `buffer:<name>` as they are (batch-norm running
+    statistics, which the forward computation updates), and `step` + 1:
+    the results named like arguments are the next step's arguments.
 
     - `sgd`: `g = grad + wd * p`; with momentum `b = momentum * b + g`, and
       `g = b` (or `g + momentum * b` with `nesterov`); `p -= lr * g`.
@@ -310,6 +353,84 @@ def KilnOptimizerPass : Pass<"kiln-optimizer", "ModuleOp"> {
     Option<"replace", "replace", "bool", /*default=*/"false",
            "Give the step the function's name, replacing it (default: a new "
            "function <function>_step)">
+  ];
+}
+
+def KilnOutlineParallelPass : Pass<"kiln-outline-parallel", "ModuleOp"> {
+  let summary = "Outlines the bodies of parallel loops into functions over "
+                "a sub-range";
+  let description = [{
+    Runs on bufferized code. Each `scf.for` that `kiln-cpu-tile` marked
+    `kiln.parallel` (its iterations write disjoint tiles of an output) is
+    checked again, now that buffers are explicit: it must have no results, a
+    constant positive step, and every memory write in its body must go to a
+    buffer allocated inside the body, or to a buffer at indices (or through
+    a view whose offsets) depend on the loop's induction variable; an op with
+    unknown memory effects, or a free of a buffer from outside the body,
+    disqualifies it. A loop that fails the check loses its mark and stays
+    serial.
+
+    A loop that passes becomes a private function over a sub-range of its
+    iterations, and a call to it over the whole range:
+
+    ```mlir
+    // Before:
+    scf.for %i = %c0 to %c256 step %c64 {
+      ... writes %out[%i + ...] ...
+    } {kiln.parallel}
+    // After:
+    func.call @main_par0(%c0, %c256, %out) {kiln.parallel_call}
+        : (index, index, memref<256x256xf32>) -> ()
+    func.func private @main_par0(%begin: index, %end: index,
+                                 %out: memref<256x256xf32>)
+        attributes {kiln.parallel_body = 64 : i64} {
+      scf.for %i = %begin to %end step %c64 { ... }
+      return
+    }
+    ```
+
+    The function's `kiln.parallel_body` is the loop's step; the callee may
+    be called with any sub-range whose bounds are the lower bound plus
+    multiples of the step. Captured constants are cloned into the function;
+    other captured values become its arguments, after the sub-range.
+    `kiln-lower-parallel-calls` turns the calls into calls of the runtime's
+    thread pool once the code is in the LLVM dialect.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numOutlined", "num-outlined", "Number of loops outlined">,
+    Statistic<"numRefused", "num-refused",
+              "Number of marked loops left serial by the check">
+  ];
+}
+
+def KilnLowerParallelCallsPass
+    : Pass<"kiln-lower-parallel-calls", "ModuleOp"> {
+  let summary = "Runs the calls of outlined parallel loops through the "
+                "module's parallel hook";
+  let description = [{
+    Runs on the LLVM dialect, after `kiln-outline-parallel` and the
+    conversion of its functions. For each function marked
+    `kiln.parallel_body = <step>`, it adds a thunk
+    `<function>_thunk(ptr %ctx, i64 %begin, i64 %end)` that loads the
+    function's other arguments from the struct at `%ctx` and calls it over
+    `[%begin, %end)`. Each call of the function becomes: store its other
+    arguments into a struct on the caller's stack, then call
+    `kiln_parallel_for(thunk, ctx, lb, ub, step)`.
+
+    `kiln_parallel_for` (internal) reads the module's global
+    `kiln_parallel_hook`: when null, it calls the thunk once over
+    `[lb, ub)`; otherwise it calls the hook with the same five values, which
+    runs the thunk over chunks of the range (bounds `lb` plus multiples of
+    `step`) on the runtime's threads and returns when all are done. The
+    module exports `void kiln_set_parallel_hook(void *hook)`, which the
+    runtime calls once when it loads the module (docs/abi.md). A module
+    without parallel loops gets none of these.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+  let statistics = [
+    Statistic<"numCalls", "num-calls", "Number of parallel calls lowered">
   ];
 }
 

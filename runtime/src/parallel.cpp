@@ -1,0 +1,238 @@
+//===- parallel.cpp - The thread pool behind compiled parallel loops ------===//
+//
+// Part of the Kiln project: a compiler and runtime for neural networks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "parallel.h"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <chrono>
+
+using namespace kiln::detail;
+
+namespace {
+
+/// Chunks per thread: more than one, so that a thread the machine delays
+/// leaves its share to the others.
+constexpr int64_t kChunksPerThread = 4;
+
+/// The most workers the pool starts.
+constexpr int kMaxWorkers = 255;
+
+/// How long a worker out of work, or a caller waiting for the workers,
+/// spins before it sleeps: waking a sleeping thread costs tens of
+/// microseconds, as much as a small loop.
+constexpr std::chrono::microseconds kSpin(100);
+
+/// Spins until `done()` or kSpin has passed; returns `done()`.
+template <typename Done> bool spinUntil(Done done) {
+  auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (unsigned i = 1;; ++i) {
+    if (done())
+      return true;
+    if (i % 64 == 0 && std::chrono::steady_clock::now() > deadline)
+      return done();
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+}
+
+thread_local int runThreads = 1;
+
+} // namespace
+
+/// One call of parallelFor: its chunks, claimed in order by the caller and
+/// the workers that join it. Lives on the caller's stack; the caller leaves
+/// only once no worker is in it.
+struct ThreadPool::Job {
+  ParallelBody body;
+  void *context;
+  int64_t lb, ub, step;
+  /// Iterations per chunk, and chunks.
+  int64_t chunkIterations, numChunks;
+  /// The next chunk to claim.
+  std::atomic<int64_t> next{0};
+  /// Threads in the job, the caller included, and the most it takes. Guarded
+  /// by the pool's mutex.
+  int participants = 1, maxParticipants;
+  /// Workers in the job: they join under the pool's mutex, and leave by
+  /// decrementing it, their last touch of the job.
+  std::atomic<int> attached{0};
+
+  bool exhausted() const {
+    return next.load(std::memory_order_relaxed) >= numChunks;
+  }
+
+  /// Claims and runs chunks until none is left.
+  void run() {
+    for (;;) {
+      int64_t chunk = next.fetch_add(1, std::memory_order_relaxed);
+      if (chunk >= numChunks)
+        return;
+      // No overflow: chunk * chunkIterations < iterations, so the offset is
+      // below ub - lb + step.
+      int64_t begin = lb + chunk * chunkIterations * step;
+      int64_t end =
+          chunk + 1 == numChunks ? ub : begin + chunkIterations * step;
+      body(context, begin, end);
+    }
+  }
+};
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    stopping.store(true);
+  }
+  posted.notify_all();
+  for (std::thread &worker : workers)
+    worker.join();
+}
+
+ThreadPool &ThreadPool::global() {
+  // Never destroyed: workers may still wait on it while the process exits.
+  static ThreadPool *pool = new ThreadPool;
+  return *pool;
+}
+
+int ThreadPool::numWorkers() {
+  std::lock_guard<std::mutex> lock(mutex);
+  return static_cast<int>(workers.size());
+}
+
+void ThreadPool::ensureWorkers(int count) {
+  count = std::min(count, kMaxWorkers);
+  std::lock_guard<std::mutex> lock(mutex);
+  try {
+    while (static_cast<int>(workers.size()) < count)
+      workers.emplace_back([this] { work(); });
+  } catch (...) {
+    // Fewer workers: the callers run more chunks themselves.
+  }
+}
+
+ThreadPool::Job *ThreadPool::findJob() {
+  for (Job *job : jobs)
+    if (!job->exhausted() && job->participants < job->maxParticipants)
+      return job;
+  return nullptr;
+}
+
+void ThreadPool::spinForJob(uint64_t seen) {
+  spinUntil([&] {
+    return generation.load(std::memory_order_acquire) != seen ||
+           stopping.load(std::memory_order_relaxed);
+  });
+}
+
+void ThreadPool::work() {
+  std::unique_lock<std::mutex> lock(mutex);
+  for (;;) {
+    if (stopping.load())
+      return;
+    Job *job = findJob();
+    if (!job) {
+      uint64_t seen = generation.load();
+      lock.unlock();
+      spinForJob(seen);
+      lock.lock();
+      job = findJob();
+    }
+    if (!job) {
+      ++sleepers;
+      posted.wait(lock, [&] { return stopping.load() || (job = findJob()); });
+      --sleepers;
+      if (stopping.load())
+        return;
+    }
+    ++job->participants;
+    job->attached.fetch_add(1, std::memory_order_relaxed);
+    lock.unlock();
+    job->run();
+    bool last = job->attached.fetch_sub(1, std::memory_order_acq_rel) == 1;
+    lock.lock();
+    if (last)
+      left.notify_all();
+  }
+}
+
+void ThreadPool::parallelFor(ParallelBody body, void *context, int64_t lb,
+                             int64_t ub, int64_t step, int threads) noexcept {
+  if (ub <= lb)
+    return;
+  if (step <= 0 || threads <= 1 || ub - lb <= step) {
+    body(context, lb, ub);
+    return;
+  }
+  int64_t iterations = (ub - lb - 1) / step + 1;
+  threads = static_cast<int>(std::min<int64_t>(threads, iterations));
+  Job job;
+  job.body = body;
+  job.context = context;
+  job.lb = lb;
+  job.ub = ub;
+  job.step = step;
+  int64_t chunks = std::min<int64_t>(iterations, threads * kChunksPerThread);
+  job.chunkIterations = (iterations + chunks - 1) / chunks;
+  job.numChunks = (iterations + job.chunkIterations - 1) / job.chunkIterations;
+  job.maxParticipants = threads;
+  ensureWorkers(threads - 1);
+  int wake = 0;
+  try {
+    std::lock_guard<std::mutex> lock(mutex);
+    jobs.push_back(&job);
+    generation.fetch_add(1, std::memory_order_release);
+    wake = std::min(sleepers, threads - 1);
+  } catch (...) {
+    // Not queued: the caller runs every chunk.
+    job.run();
+    return;
+  }
+  for (int i = 0; i < wake; ++i)
+    posted.notify_one();
+  job.run();
+  // Every chunk is claimed: no worker joins from now on, once the job is out
+  // of the queue; those in it are finishing their chunks.
+  std::unique_lock<std::mutex> lock(mutex);
+  jobs.erase(std::find(jobs.begin(), jobs.end(), &job));
+  lock.unlock();
+  if (spinUntil(
+          [&] { return job.attached.load(std::memory_order_acquire) == 0; }))
+    return;
+  lock.lock();
+  left.wait(lock, [&] { return job.attached.load() == 0; });
+}
+
+int kiln::detail::currentRunThreads() { return runThreads; }
+
+RunThreadsScope::RunThreadsScope(int threads) : saved(runThreads) {
+  runThreads = std::max(threads, 1);
+}
+
+RunThreadsScope::~RunThreadsScope() { runThreads = saved; }
+
+int kiln::detail::availableCPUs() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int count = CPU_COUNT(&set);
+    if (count > 0)
+      return count;
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+void kiln::detail::kilnRuntimeParallelHook(ParallelBody body, void *context,
+                                           int64_t lb, int64_t ub,
+                                           int64_t step) {
+  ThreadPool::global().parallelFor(body, context, lb, ub, step,
+                                   currentRunThreads());
+}
+
+void kiln::detail::installParallelHook(void (*setHook)(void *)) {
+  if (setHook)
+    setHook(reinterpret_cast<void *>(&kilnRuntimeParallelHook));
+}
