@@ -33,6 +33,9 @@ using kiln::detail::RuntimeFailure;
 /// A compiled module's hook setter (docs/abi.md), when the module is linked
 /// into the program with the runtime; null otherwise.
 extern "C" __attribute__((weak)) void kiln_set_parallel_hook(void *hook);
+// A CUDA module linked into the program says so with its kiln_target, which
+// the static link resolves (docs/abi.md); absent for a CPU module.
+extern "C" __attribute__((weak)) const char kiln_target[];
 
 struct kiln_error {
   kiln_status status;
@@ -769,6 +772,8 @@ kiln_status kiln_module_from_symbols(const uint32_t *abi_version,
     module = new kiln_module;
     module->origin = "(linked)";
     bindModule(*module, abi_version, signature, entry);
+    const char *target = kiln_target;
+    module->device = parseTarget(*module, target);
     // The module's hook setter, linked in beside the runtime: resolved
     // by the static link (a weak reference), or exported by the program.
     void (*setHook)(void *) = kiln_set_parallel_hook;

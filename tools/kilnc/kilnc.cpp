@@ -283,10 +283,6 @@ int main(int argc, char **argv) {
                 stopAfter + "'");
   if (emit == Emit::PTX && targetKind != Target::CUDA)
     return fail("--emit=ptx needs --target=cuda");
-  if (targetKind == Target::CUDA && (emit == Emit::Static || emit == Emit::Exe))
-    return fail("--emit=" + emitName(emit) +
-                " is not available for --target=cuda yet; use --emit=lib, "
-                "obj, asm, llvm, ptx or mlir");
   if (cudaArch.getNumOccurrences() && targetKind != Target::CUDA)
     return fail("--cuda-arch needs --target=cuda");
   if (targetKind == Target::CUDA && !kiln::isSupportedCUDAArch(cudaArch))
