@@ -126,6 +126,53 @@ TEST(RuntimeModule, RunsAddAndChecksValues) {
   kiln_tensor_destroy(b);
 }
 
+TEST(RuntimeModule, LoadsAnotherFunctionAndReadsData) {
+  kiln_module *module = nullptr;
+  ErrorHolder error;
+  ASSERT_EQ(kiln_module_load_function(modulePath("kiln_fake_add").c_str(),
+                                      "negate", &module, &error),
+            KILN_STATUS_OK)
+      << error.message();
+  ASSERT_EQ(kiln_module_num_inputs(module), 1u);
+  kiln_tensor *a = makeTensor(KILN_DTYPE_F32, {2, 3});
+  for (int i = 0; i < 6; ++i)
+    static_cast<float *>(kiln_tensor_data(a))[i] = i;
+  const kiln_tensor *inputs[] = {a};
+  kiln_tensor *outputs[1] = {nullptr};
+  ASSERT_EQ(kiln_module_run(module, inputs, 1, outputs, 1, &error),
+            KILN_STATUS_OK)
+      << error.message();
+  const float *y = static_cast<const float *>(kiln_tensor_data(outputs[0]));
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(y[i], -1.0f * i);
+  kiln_tensor_destroy(outputs[0]);
+  kiln_tensor_destroy(a);
+
+  size_t size = 99;
+  const char *info = static_cast<const char *>(
+      kiln_module_data(module, "kiln_fake_info", &size));
+  ASSERT_NE(info, nullptr);
+  EXPECT_EQ(std::string(info, size), "hello");
+  EXPECT_EQ(kiln_module_data(module, "kiln_no_such_data", &size), nullptr);
+  EXPECT_EQ(size, 0u);
+  EXPECT_EQ(kiln_module_data(nullptr, "kiln_fake_info", &size), nullptr);
+  kiln_module_unload(module);
+
+  // A function the library lacks, and no name.
+  module = nullptr;
+  ErrorHolder missing;
+  EXPECT_EQ(kiln_module_load_function(modulePath("kiln_fake_add").c_str(),
+                                      "eval", &module, &missing),
+            KILN_STATUS_NOT_FOUND);
+  EXPECT_EQ(module, nullptr);
+  EXPECT_NE(missing.message().find("kiln_signature_eval"), std::string::npos)
+      << missing.message();
+  ErrorHolder unnamed;
+  EXPECT_EQ(kiln_module_load_function(modulePath("kiln_fake_add").c_str(), "",
+                                      &module, &unnamed),
+            KILN_STATUS_INVALID_ARGUMENT);
+}
+
 TEST(RuntimeModule, RunsOnWrappedMemoryWithNoRows) {
   LoadedModule loaded("kiln_fake_add");
   int64_t dims[] = {0, 3};

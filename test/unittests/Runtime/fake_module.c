@@ -9,6 +9,8 @@
 |*   FAKE_ADD            y = a + b, all f32 [?, 3], a parallel loop over the  *|
 |*                       rows through kiln_set_parallel_hook's hook; records  *|
 |*                       the chunks it ran and on how many threads            *|
+|*                       (also a function "negate", y = -a, and the data      *|
+|*                       constant kiln_fake_info, "hello")                    *|
 |*   FAKE_BAD_OUTPUT     FAKE_ADD, but y comes back [?, 4]                    *|
 |*   FAKE_SHAPES         input "in put" f32 [?, ?]; outputs its shape (i64),  *|
 |*                       its transpose (as a strided view) and x > 0 (i1)     *|
@@ -112,6 +114,24 @@ static void addRows(void *ctx, int64_t begin, int64_t end) {
     threadsSeen[numThreadsSeen++] = pthread_self();
   pthread_mutex_unlock(&seenLock);
 }
+
+/* A second function, y = -a, and a data constant (docs/abi.md). */
+const char kiln_signature_negate[] = "input a f32 2 -1 3\n"
+                                     "output y f32 2 -1 3\n";
+
+void kiln_entry_negate(void **args) {
+  const int64_t *a = (const int64_t *)args[1];
+  int64_t rows = a[3];
+  float *y = (float *)malloc(sizeof(float) * (size_t)(rows * 3 + 1));
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < 3; ++j)
+      y[i * 3 + j] = -at2(a, i, j);
+  int64_t sizes[2] = {rows, 3}, strides[2] = {3, 1};
+  putDescriptor((int64_t *)args[0], y, y, 0, 2, sizes, strides);
+}
+
+const char kiln_fake_info[] = "hello";
+const uint64_t kiln_fake_info_size = 5;
 
 void kiln_entry_main(void **args) {
   struct AddRows add;
