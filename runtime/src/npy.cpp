@@ -17,6 +17,7 @@
 #include "kiln/runtime/npy.h"
 
 #include "support.h"
+#include "text_cursor.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -103,32 +104,11 @@ kiln_dtype dtypeFromDescr(const std::string &descr, const std::string &source) {
 }
 
 /// A cursor over the header dict literal.
-class HeaderParser {
+class HeaderParser : public detail::TextCursor {
 public:
   HeaderParser(const std::string &text, const std::string &source)
-      : text(text), source(source) {}
+      : TextCursor(text), source(source) {}
 
-  void skipSpace() {
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' ||
-                                 text[pos] == '\n' || text[pos] == '\r'))
-      ++pos;
-  }
-  bool consume(char c) {
-    skipSpace();
-    if (pos < text.size() && text[pos] == c) {
-      ++pos;
-      return true;
-    }
-    return false;
-  }
-  void expect(char c) {
-    if (!consume(c))
-      error(std::string("expected '") + c + "'");
-  }
-  bool startsWith(const char *word) {
-    skipSpace();
-    return text.compare(pos, std::strlen(word), word) == 0;
-  }
   std::string string() {
     skipSpace();
     if (pos >= text.size() || (text[pos] != '\'' && text[pos] != '"'))
@@ -174,7 +154,7 @@ public:
     }
     return dims;
   }
-  [[noreturn]] void error(const std::string &what) {
+  [[noreturn]] void error(const std::string &what) override {
     size_t end = text.find_last_not_of(" \n");
     std::string shown = text.substr(0, end == std::string::npos ? 0 : end + 1);
     malformed(source, "bad .npy header: " + what + " at offset " +
@@ -182,9 +162,7 @@ public:
   }
 
 private:
-  const std::string &text;
   const std::string &source;
-  size_t pos = 0;
 };
 
 uint32_t readLE(const uint8_t *at, int bytes) {

@@ -15,10 +15,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Safetensors.h"
-
 #include "kiln/runtime/kiln_runtime.hpp"
 #include "kiln/runtime/npy.h"
+#include "kiln/runtime/safetensors.h"
 
 #include <onnx/onnx_pb.h>
 

@@ -87,11 +87,8 @@ LogicalResult KilnBatchNormTrainingPass::rewrite() {
   auto returnOp = cast<func::ReturnOp>(body.getTerminator());
   SmallVector<Value> results(returnOp.getOperands());
   SmallVector<DictionaryAttr> resultAttrs;
-  for (unsigned r = 0; r < func.getNumResults(); ++r) {
-    DictionaryAttr attrs = func.getResultAttrDict(r);
-    resultAttrs.push_back(attrs ? attrs
-                                : DictionaryAttr::get(&getContext(), {}));
-  }
+  for (unsigned r = 0; r < func.getNumResults(); ++r)
+    resultAttrs.push_back(func.getResultAttrDict(r));
   // Every statistic belongs to one batch norm; checked before any is
   // renamed.
   llvm::DenseSet<Value> claimed;
@@ -160,14 +157,6 @@ LogicalResult KilnBatchNormTrainingPass::rewrite() {
     }
   }
 
-  OpBuilder builder(returnOp);
-  func::ReturnOp::create(builder, returnOp.getLoc(), results);
-  returnOp.erase();
-  SmallVector<Type> resultTypes;
-  for (Value v : results)
-    resultTypes.push_back(v.getType());
-  func.setFunctionType(
-      FunctionType::get(&getContext(), func.getArgumentTypes(), resultTypes));
-  func.setAllResultAttrs(resultAttrs);
+  replaceResults(func, returnOp, results, resultAttrs);
   return success();
 }

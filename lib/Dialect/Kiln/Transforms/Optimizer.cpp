@@ -351,13 +351,6 @@ LogicalResult KilnOptimizerPass::buildStep() {
   }
   results.push_back(nextStep);
   resultAttrs.push_back(named("step"));
-  func::ReturnOp::create(builder, loc, results);
-  returnOp.erase();
-  SmallVector<Type> resultTypes;
-  for (Value v : results)
-    resultTypes.push_back(v.getType());
-  func.setFunctionType(
-      FunctionType::get(&getContext(), func.getArgumentTypes(), resultTypes));
-  func.setAllResultAttrs(resultAttrs);
+  replaceResults(func, returnOp, results, resultAttrs);
   return success();
 }

@@ -17,6 +17,7 @@
 
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -112,6 +113,22 @@ private:
   Location loc;
   bool failed = false;
 };
+
+/// Makes `results` the values `func` returns, in place of its return op
+/// `returnOp`, each with the attributes in `attrs` (null for none), and
+/// updates the function's type.
+inline void replaceResults(func::FuncOp func, func::ReturnOp returnOp,
+                           ValueRange results, ArrayRef<DictionaryAttr> attrs) {
+  OpBuilder builder(returnOp);
+  func::ReturnOp::create(builder, returnOp.getLoc(), results);
+  returnOp.erase();
+  func.setFunctionType(FunctionType::get(
+      func.getContext(), func.getArgumentTypes(), results.getTypes()));
+  SmallVector<DictionaryAttr> all;
+  for (DictionaryAttr a : attrs)
+    all.push_back(a ? a : builder.getDictionaryAttr({}));
+  func.setAllResultAttrs(all);
+}
 
 } // namespace kiln
 } // namespace mlir

@@ -1,4 +1,4 @@
-//===- Safetensors.h - The safetensors checkpoint format --------*- C++ -*-===//
+//===- safetensors.h - The safetensors checkpoint format --------*- C++ -*-===//
 //
 // Part of the Kiln project: a compiler and runtime for neural networks.
 //
@@ -11,8 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef KILN_TOOLS_KILN_TRAIN_SAFETENSORS_H
-#define KILN_TOOLS_KILN_TRAIN_SAFETENSORS_H
+#ifndef KILN_RUNTIME_SAFETENSORS_H
+#define KILN_RUNTIME_SAFETENSORS_H
 
 #include "kiln/runtime/kiln_runtime.hpp"
 
@@ -43,4 +43,4 @@ void writeSafetensors(
 
 } // namespace kiln
 
-#endif // KILN_TOOLS_KILN_TRAIN_SAFETENSORS_H
+#endif // KILN_RUNTIME_SAFETENSORS_H

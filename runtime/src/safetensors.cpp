@@ -1,12 +1,14 @@
-//===- Safetensors.cpp - The safetensors checkpoint format ----------------===//
+//===- safetensors.cpp - The safetensors checkpoint format ----------------===//
 //
 // Part of the Kiln project: a compiler and runtime for neural networks.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Safetensors.h"
+#include "kiln/runtime/safetensors.h"
 
 #include "kiln/runtime/npy.h"
+
+#include "text_cursor.h"
 
 #include <cstring>
 #include <memory>
@@ -37,41 +39,24 @@ struct Json {
   std::vector<std::pair<std::string, Json>> members;
 };
 
-class JsonParser {
+class JsonParser : public detail::TextCursor {
 public:
   JsonParser(const std::string &text, const std::string &where)
-      : text(text), where(where) {}
+      : TextCursor(text), where(where) {}
 
   Json parseDocument() {
     Json value = parseValue(0);
     skipSpace();
     if (pos != text.size())
-      fail("unexpected text after the header's object");
+      error("unexpected text after the header's object");
     return value;
   }
 
 private:
-  [[noreturn]] void fail(const std::string &what) {
+  [[noreturn]] void error(const std::string &what) override {
     throw Error(KILN_STATUS_INVALID_FILE,
                 where + ": malformed safetensors header (" + what +
                     " at byte " + std::to_string(pos) + ")");
-  }
-  void skipSpace() {
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' ||
-                                 text[pos] == '\n' || text[pos] == '\r'))
-      ++pos;
-  }
-  bool consume(char c) {
-    skipSpace();
-    if (pos < text.size() && text[pos] == c) {
-      ++pos;
-      return true;
-    }
-    return false;
-  }
-  void expect(char c) {
-    if (!consume(c))
-      fail(std::string("expected '") + c + "'");
   }
   void appendUtf8(std::string &out, uint32_t code) {
     if (code < 0x80) {
@@ -92,7 +77,7 @@ private:
   }
   uint32_t hex4() {
     if (pos + 4 > text.size())
-      fail("truncated \\u escape");
+      error("truncated \\u escape");
     uint32_t code = 0;
     for (int i = 0; i < 4; ++i) {
       char c = text[pos++];
@@ -104,7 +89,7 @@ private:
       else if (c >= 'A' && c <= 'F')
         code |= c - 'A' + 10;
       else
-        fail("bad \\u escape");
+        error("bad \\u escape");
     }
     return code;
   }
@@ -113,18 +98,18 @@ private:
     std::string out;
     while (true) {
       if (pos >= text.size())
-        fail("unterminated string");
+        error("unterminated string");
       char c = text[pos++];
       if (c == '"')
         return out;
       if (static_cast<unsigned char>(c) < 0x20)
-        fail("control character in a string");
+        error("control character in a string");
       if (c != '\\') {
         out += c;
         continue;
       }
       if (pos >= text.size())
-        fail("unterminated string");
+        error("unterminated string");
       switch (char e = text[pos++]) {
       case '"':
       case '\\':
@@ -153,23 +138,23 @@ private:
           pos += 2;
           uint32_t low = hex4();
           if (low < 0xDC00 || low >= 0xE000)
-            fail("bad surrogate pair");
+            error("bad surrogate pair");
           code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
         }
         appendUtf8(out, code);
         break;
       }
       default:
-        fail("bad escape");
+        error("bad escape");
       }
     }
   }
   Json parseValue(int depth) {
     if (depth > 16)
-      fail("nesting too deep");
+      error("nesting too deep");
     skipSpace();
     if (pos >= text.size())
-      fail("unexpected end");
+      error("unexpected end");
     Json value;
     char c = text[pos];
     if (c == '{') {
@@ -211,14 +196,12 @@ private:
       value.kind = Json::Bool;
       pos += 5;
     } else {
-      fail("unexpected character");
+      error("unexpected character");
     }
     return value;
   }
 
-  const std::string &text;
   const std::string &where;
-  size_t pos = 0;
 };
 
 void appendJsonString(std::string &out, const std::string &text) {
