@@ -497,7 +497,7 @@ void runModule(const kiln_module &module, const kiln_tensor *const *inputs,
   // A CUDA module's run: its stream, its memory, its first device error.
   std::optional<kiln::cuda::RunScope> gpuRun;
   if (module.device == KILN_DEVICE_CUDA)
-    gpuRun.emplace();
+    gpuRun.emplace(&module);
   module.entry(args.data());
 
   OutputBuffers buffers;
@@ -814,6 +814,9 @@ kiln_device kiln_module_device(const kiln_module *module) {
 void kiln_module_unload(kiln_module *module) {
   if (!module)
     return;
+  // The device copies of its weights, cached across its runs.
+  if (module->device == KILN_DEVICE_CUDA)
+    kiln::cuda::releaseConstants(module);
   if (module->handle) {
     dlclose(module->handle);
     // A CUDA module unloads its GPU code from its destructors; a failure

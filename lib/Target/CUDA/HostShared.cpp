@@ -4,10 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kiln/Target/CUDA/Passes.h"
+#include "HostAccess.h"
 
-#include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "kiln/Target/CUDA/Passes.h"
 
 namespace mlir {
 namespace kiln {
@@ -18,22 +17,6 @@ namespace kiln {
 
 using namespace mlir;
 using namespace mlir::kiln;
-
-/// Whether `op` may read or write the contents of its memref operands
-/// (rather than only their descriptors), as host code.
-static bool touchesContents(Operation *op) {
-  if (isa<gpu::GPUDialect>(op->getDialect()) ||
-      isa<ViewLikeOpInterface, memref::DimOp, memref::ExtractStridedMetadataOp,
-          memref::ExtractAlignedPointerAsIndexOp, memref::DeallocOp,
-          memref::AllocOp, memref::AllocaOp, memref::GetGlobalOp,
-          func::ReturnOp>(op))
-    return false;
-  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
-  if (!effects)
-    return true;
-  return effects.hasEffect<MemoryEffects::Read>() ||
-         effects.hasEffect<MemoryEffects::Write>();
-}
 
 namespace {
 

@@ -1,8 +1,10 @@
-//===- StreamMemoryOps.cpp - Device memory operations on a stream ---------===//
+//===- StreamMemoryOps.cpp - GPU work chained on a stream -----------------===//
 //
 // Part of the Kiln project: a compiler and runtime for neural networks.
 //
 //===----------------------------------------------------------------------===//
+
+#include "HostAccess.h"
 
 #include "kiln/Target/CUDA/Passes.h"
 
@@ -18,6 +20,73 @@ namespace kiln {
 using namespace mlir;
 using namespace mlir::kiln;
 
+/// Whether `op` is GPU work this pass puts on the chain: an allocation
+/// (not host shared, which gpu-to-llvm lowers synchronously only), a copy,
+/// a memset, a free or a launch, not yet async.
+static bool isChainable(Operation *op) {
+  auto async = dyn_cast<gpu::AsyncOpInterface>(op);
+  if (!async || isa<gpu::WaitOp>(op) || async.getAsyncToken() ||
+      !async.getAsyncDependencies().empty())
+    return false;
+  if (auto alloc = dyn_cast<gpu::AllocOp>(op))
+    return !alloc.getHostShared();
+  return isa<gpu::MemcpyOp, gpu::MemsetOp, gpu::DeallocOp, gpu::LaunchOp>(op);
+}
+
+/// Whether the host must see the chain's work done before it runs `op`.
+static bool needsWait(Operation *op) {
+  if (op->hasTrait<OpTrait::IsTerminator>() || op->getNumRegions() != 0)
+    return true;
+  // The runtime's constant lookup reads host memory only, and completes its
+  // own upload.
+  if (auto call = dyn_cast<LLVM::CallOp>(op))
+    if (call.getCallee() == kCudaConstantFunction)
+      return false;
+  return touchesContents(op);
+}
+
+/// Replaces `op`, whose async dependency is set, with a copy that also
+/// returns an async token (its last result); returns the token.
+static Value makeAsync(OpBuilder &b, Operation *op) {
+  SmallVector<Type> resultTypes(op->getResultTypes());
+  resultTypes.push_back(b.getType<gpu::AsyncTokenType>());
+  Operation *async = Operation::create(
+      op->getLoc(), op->getName(), resultTypes, op->getOperands(),
+      op->getDiscardableAttrDictionary(), op->getPropertiesStorage(),
+      op->getSuccessors(), op->getNumRegions());
+  for (auto [from, to] : llvm::zip(op->getRegions(), async->getRegions()))
+    to.takeBody(from);
+  b.setInsertionPoint(op);
+  b.insert(async);
+  op->replaceAllUsesWith(async->getResults().drop_back());
+  op->erase();
+  return async->getResults().back();
+}
+
+/// Chains the GPU work of `block` on one stream, waiting only where
+/// needsWait says.
+static void chainBlock(Block &block) {
+  OpBuilder b(block.getParent()->getContext());
+  Type tokenType = b.getType<gpu::AsyncTokenType>();
+  Value token;
+  for (Operation &op : llvm::make_early_inc_range(block)) {
+    if (isChainable(&op)) {
+      b.setInsertionPoint(&op);
+      if (!token)
+        token = gpu::WaitOp::create(b, op.getLoc(), tokenType, ValueRange())
+                    .getAsyncToken();
+      cast<gpu::AsyncOpInterface>(op).addAsyncDependency(token);
+      token = makeAsync(b, &op);
+      continue;
+    }
+    if (token && needsWait(&op)) {
+      b.setInsertionPoint(&op);
+      gpu::WaitOp::create(b, op.getLoc(), Type(), ValueRange{token});
+      token = nullptr;
+    }
+  }
+}
+
 namespace {
 
 struct KilnGPUStreamMemoryOpsPass
@@ -29,45 +98,16 @@ struct KilnGPUStreamMemoryOpsPass
 } // namespace
 
 void KilnGPUStreamMemoryOpsPass::runOnOperation() {
-  SmallVector<Operation *> ops;
-  getOperation().walk([&](Operation *op) {
-    if (auto alloc = dyn_cast<gpu::AllocOp>(op)) {
-      if (!alloc.getHostShared() && !alloc.getAsyncToken())
-        ops.push_back(op);
-    } else if (auto copy = dyn_cast<gpu::MemcpyOp>(op)) {
-      if (!copy.getAsyncToken())
-        ops.push_back(op);
-    } else if (auto dealloc = dyn_cast<gpu::DeallocOp>(op)) {
-      if (!dealloc.getAsyncToken())
-        ops.push_back(op);
-    }
+  // The blocks of host code: every block but those of kernels.
+  SmallVector<Block *> blocks;
+  getOperation().walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (isa<gpu::LaunchOp>(op))
+      return WalkResult::skip();
+    for (Region &region : op->getRegions())
+      for (Block &block : region)
+        blocks.push_back(&block);
+    return WalkResult::advance();
   });
-  OpBuilder b(&getContext());
-  Type tokenType = b.getType<gpu::AsyncTokenType>();
-  for (Operation *op : ops) {
-    Location loc = op->getLoc();
-    b.setInsertionPoint(op);
-    Value stream =
-        gpu::WaitOp::create(b, loc, tokenType, ValueRange()).getAsyncToken();
-    Value done;
-    if (auto alloc = dyn_cast<gpu::AllocOp>(op)) {
-      auto async = gpu::AllocOp::create(
-          b, loc, alloc.getType(), tokenType, ValueRange{stream},
-          alloc.getDynamicSizes(), alloc.getSymbolOperands(),
-          /*hostShared=*/false);
-      alloc.getMemref().replaceAllUsesWith(async.getMemref());
-      done = async.getAsyncToken();
-    } else if (auto copy = dyn_cast<gpu::MemcpyOp>(op)) {
-      done = gpu::MemcpyOp::create(b, loc, tokenType, ValueRange{stream},
-                                   copy.getDst(), copy.getSrc())
-                 .getAsyncToken();
-    } else {
-      auto dealloc = cast<gpu::DeallocOp>(op);
-      done = gpu::DeallocOp::create(b, loc, tokenType, ValueRange{stream},
-                                    dealloc.getMemref())
-                 .getAsyncToken();
-    }
-    gpu::WaitOp::create(b, loc, Type(), ValueRange{done});
-    op->erase();
-  }
+  for (Block *block : blocks)
+    chainBlock(*block);
 }

@@ -9,6 +9,7 @@
 #include "../support.h"
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 
 using kiln::detail::RuntimeFailure;
@@ -136,6 +137,9 @@ Device::~Device() {
     d.cuMemFree(block.first);
   for (CUdeviceptr block : managed_)
     d.cuMemFree(block);
+  for (const auto &owner : constants_)
+    for (const auto &constant : owner.second)
+      d.cuMemFree(constant.second.block);
   d.cuDevicePrimaryCtxRelease(device_);
   if (currentGeneration == generation_)
     currentGeneration = 0;
@@ -262,6 +266,95 @@ void Device::trimPool() {
     driver_->cuMemFree(block);
 }
 
+CUdeviceptr Device::constant(const void *owner, const void *host,
+                             size_t bytes) {
+  std::lock_guard<std::mutex> lock(constantsMutex_);
+  auto &cached = constants_[owner];
+  auto found = cached.find(host);
+  if (found != cached.end()) {
+    if (found->second.bytes != bytes) {
+      char address[32];
+      std::snprintf(address, sizeof(address), "%p", host);
+      throw RuntimeFailure(KILN_STATUS_DEVICE_ERROR,
+                           std::string("the constant at ") + address +
+                               " was requested with " + std::to_string(bytes) +
+                               " bytes, first with " +
+                               std::to_string(found->second.bytes));
+    }
+    return found->second.block;
+  }
+  // Exactly `bytes`, outside the pool: a weight lives as long as its module,
+  // so rounding it up to a pool bucket would only waste memory.
+  CUdeviceptr block = 0;
+  CUresult result = driver_->cuMemAlloc(&block, bytes);
+  if (result == CUDA_ERROR_OUT_OF_MEMORY) {
+    trimPool();
+    result = driver_->cuMemAlloc(&block, bytes);
+  }
+  if (cached.empty() && result != CUDA_SUCCESS)
+    constants_.erase(owner);
+  check(result, "cuMemAlloc",
+        "allocating " + std::to_string(bytes) + " bytes for a constant");
+  // A synchronous copy on the legacy default stream, which every stream of
+  // the pool (created blocking) waits for; the context synchronisation then
+  // makes the copy complete before any run on any thread can see it.
+  result = driver_->cuMemcpyHtoD(block, host, bytes);
+  if (result == CUDA_SUCCESS)
+    result = driver_->cuCtxSynchronize();
+  if (result != CUDA_SUCCESS) {
+    driver_->cuMemFree(block);
+    if (cached.empty())
+      constants_.erase(owner);
+    check(result, "cuMemcpyHtoD",
+          "uploading a constant of " + std::to_string(bytes) + " bytes");
+  }
+  cached[host] = {block, bytes};
+  ++constantUploads_;
+  return block;
+}
+
+void Device::releaseConstants(const void *owner) {
+  std::unordered_map<const void *, CachedConstant> released;
+  {
+    std::lock_guard<std::mutex> lock(constantsMutex_);
+    auto found = constants_.find(owner);
+    if (found == constants_.end())
+      return;
+    released = std::move(found->second);
+    constants_.erase(found);
+  }
+  for (const auto &constant : released)
+    driver_->cuMemFree(constant.second.block);
+}
+
+Device::ConstantStats Device::constantStats() const {
+  std::lock_guard<std::mutex> lock(constantsMutex_);
+  ConstantStats stats;
+  stats.uploads = constantUploads_;
+  for (const auto &owner : constants_) {
+    if (owner.second.empty())
+      continue;
+    ++stats.owners;
+    for (const auto &constant : owner.second) {
+      ++stats.buffers;
+      stats.bytes += constant.second.bytes;
+    }
+  }
+  return stats;
+}
+
+void releaseConstants(const void *owner) noexcept {
+  Device *device = Device::ifInitialized();
+  if (!device)
+    return;
+  try {
+    device->makeCurrent();
+    device->releaseConstants(owner);
+  } catch (...) {
+    // Unloading reports nothing: a failure here has no one to go to.
+  }
+}
+
 Device::PoolStats Device::poolStats() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return stats_;
@@ -345,7 +438,8 @@ namespace {
 thread_local RunScope *currentRun = nullptr;
 } // namespace
 
-RunScope::RunScope() : device_(Device::get()), previous_(currentRun) {
+RunScope::RunScope(const void *module)
+    : device_(Device::get()), module_(module), previous_(currentRun) {
   device_.makeCurrent();
   clearRecordedError();
   currentRun = this;

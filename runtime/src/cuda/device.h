@@ -95,6 +95,28 @@ public:
   /// Returns an idle stream to the stream pool.
   void releaseStream(CUstream stream);
 
+  /// The device copy of the `bytes` bytes of read-only host data at `host`
+  /// (a module's weight) for `owner` (the module the runtime runs; null for
+  /// code called outside a run, whose copies live as long as the device).
+  /// The first request allocates exactly `bytes` outside the pool and
+  /// uploads the data, completely, before it returns; later requests of the
+  /// same (owner, host) return the same copy. Throws if `host` was first
+  /// requested with another size.
+  CUdeviceptr constant(const void *owner, const void *host, size_t bytes);
+
+  /// Frees the copies of `owner`'s constants. No queued work may still read
+  /// them.
+  void releaseConstants(const void *owner);
+
+  /// Counters of the constant cache, for tests and statistics.
+  struct ConstantStats {
+    size_t owners = 0;  ///< owners with at least one cached constant
+    size_t buffers = 0; ///< device copies held
+    size_t bytes = 0;   ///< bytes held by them
+    size_t uploads = 0; ///< copies ever made
+  };
+  ConstantStats constantStats() const;
+
   /// Counters of the memory pool, for tests and statistics.
   struct PoolStats {
     size_t driverAllocations = 0; ///< cuMemAlloc calls that succeeded
@@ -123,7 +145,26 @@ private:
   std::unordered_set<CUdeviceptr> managed_;
   std::vector<CUstream> streams_;
   PoolStats stats_;
+
+  /// A device copy of a constant.
+  struct CachedConstant {
+    CUdeviceptr block = 0;
+    size_t bytes = 0;
+  };
+  /// Held while a constant is looked up or uploaded, so that two runs that
+  /// need the same constant first upload it once.
+  mutable std::mutex constantsMutex_;
+  /// Owner -> host address -> device copy.
+  std::unordered_map<const void *,
+                     std::unordered_map<const void *, CachedConstant>>
+      constants_;
+  size_t constantUploads_ = 0;
 };
+
+/// Frees the device copies of `owner`'s constants if the device is
+/// initialised (never initialises it); failures are ignored. The runtime
+/// calls it when it unloads a CUDA module.
+void releaseConstants(const void *owner) noexcept;
 
 /// Tests only: releases the device (as at exit) and forgets a failed
 /// initialisation, so that the next Device::get() starts over, reading
@@ -158,9 +199,10 @@ void throwRecordedError();
 /// (in stream order), then returned to the pool once the stream is idle.
 class RunScope {
 public:
-  /// Starts a run: gets the device (throwing "no CUDA device" if there is
-  /// none), makes its context current and clears the thread's GPU error.
-  RunScope();
+  /// Starts a run of `module` (the key of its cached constants, see
+  /// Device::constant): gets the device (throwing "no CUDA device" if there
+  /// is none), makes its context current and clears the thread's GPU error.
+  explicit RunScope(const void *module = nullptr);
   /// Ends the run if finish() was not called, without throwing.
   ~RunScope();
   RunScope(const RunScope &) = delete;
@@ -175,6 +217,9 @@ public:
 
   /// The run's stream, acquired on the first call.
   CUstream stream();
+
+  /// The module this run runs: the owner of the constants it uploads.
+  const void *module() const { return module_; }
 
   /// Whether `stream` is this run's stream.
   bool owns(CUstream stream) const { return stream && stream == stream_; }
@@ -191,6 +236,7 @@ private:
   void end() noexcept;
 
   Device &device_;
+  const void *module_;
   RunScope *previous_;
   CUstream stream_ = nullptr;
   std::unordered_map<size_t, std::vector<CUdeviceptr>> freed_;

@@ -67,6 +67,7 @@ std::unique_ptr<Driver> openDriver(const std::string &path,
   bind(d.cuMemAllocManaged, "cuMemAllocManaged");
   bind(d.cuMemFree, "cuMemFree_v2");
   bind(d.cuMemcpyAsync, "cuMemcpyAsync");
+  bind(d.cuMemcpyHtoD, "cuMemcpyHtoD_v2");
   bind(d.cuMemsetD32Async, "cuMemsetD32Async");
   bind(d.cuMemsetD16Async, "cuMemsetD16Async");
   bind(d.cuMemHostRegister, "cuMemHostRegister_v2");

@@ -378,8 +378,11 @@ void mgpuMemFree(void *ptr, void *stream) {
     d->makeCurrent();
     CUdeviceptr block = asAddress(ptr);
     RunScope *run = RunScope::current();
-    if (!run || !run->owns(asStream(stream))) {
+    bool managed = d->blockSize(block) == 0;
+    if (!run || !run->owns(asStream(stream)) || managed) {
       // Another stream, or none: wait for it before the memory is reused.
+      // Managed memory goes back to the driver at once, so the run's own
+      // stream must be done with it too.
       waitFor(*d, asStream(stream));
     }
     if (d->freeIfManaged(block))
@@ -391,6 +394,23 @@ void mgpuMemFree(void *ptr, void *stream) {
       run->release(block, bucket);
     else
       d->recycle(block);
+  });
+}
+
+void *kilnCudaConstant(void *hostData, uint64_t bytes) {
+  if (hasRecordedError() || bytes == 0)
+    return nullptr;
+  return guarded<void *>(nullptr, [&] {
+    Device &d = device();
+    if (!hostData)
+      invalid("kilnCudaConstant of a NULL host pointer (" +
+              std::to_string(bytes) + " bytes)");
+    if (bytes > SIZE_MAX)
+      throw std::bad_alloc();
+    RunScope *run = RunScope::current();
+    CUdeviceptr block = d.constant(run ? run->module() : nullptr, hostData,
+                                   static_cast<size_t>(bytes));
+    return reinterpret_cast<void *>(block);
   });
 }
 

@@ -23,6 +23,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -44,6 +45,7 @@ struct FakeDriverCounters {
   long streamsCreated, streamsDestroyed;
   long modulesLoaded, modulesUnloaded;
   long launches, hostRegistered;
+  long copiesToDevice, bytesToDevice;
 };
 
 /// The message of a failed status-returning call, "" on success.
@@ -370,15 +372,16 @@ TEST_F(CudaDeviceTest, CudaModuleRunsAndReusesThePools) {
   ASSERT_EQ(first.status, KILN_STATUS_OK) << first.message;
   EXPECT_EQ(y, (std::vector<float>{0, 11, 22, 33, 44, 55}));
   FakeDriverCounters afterFirst = counters();
-  EXPECT_EQ(afterFirst.launches, before.launches + 1);
-  EXPECT_EQ(afterFirst.memAllocs, before.memAllocs + 3);
+  EXPECT_EQ(afterFirst.launches, before.launches + 2);
+  // Three buffers from the pool and the weight's device copy.
+  EXPECT_EQ(afterFirst.memAllocs, before.memAllocs + 4);
   EXPECT_EQ(afterFirst.streamsCreated, before.streamsCreated + 1);
 
   Outcome second = runAdd(module, 2, &y);
   ASSERT_EQ(second.status, KILN_STATUS_OK) << second.message;
   EXPECT_EQ(y, (std::vector<float>{0, 11, 22, 33, 44, 55}));
   FakeDriverCounters afterSecond = counters();
-  EXPECT_EQ(afterSecond.launches, before.launches + 2);
+  EXPECT_EQ(afterSecond.launches, before.launches + 4);
   EXPECT_EQ(afterSecond.memAllocs, afterFirst.memAllocs);
   EXPECT_EQ(afterSecond.streamsCreated, afterFirst.streamsCreated);
   Device::PoolStats stats = Device::ifInitialized()->poolStats();
@@ -391,6 +394,101 @@ TEST_F(CudaDeviceTest, CudaModuleRunsAndReusesThePools) {
   resetDeviceForTesting();
   EXPECT_EQ(counters().liveBytes, before.liveBytes);
   EXPECT_EQ(counters().streamsDestroyed, counters().streamsCreated);
+}
+
+// A module's weight is uploaded by its first run only; another module (a
+// second copy of the library, so other host addresses) has its own copy;
+// unloading a module frees its copies and leaves the other's alone.
+TEST_F(CudaDeviceTest, WeightsStayOnTheDeviceAcrossRuns) {
+  useDriver(testLibrary("kiln_fake_cuda_driver"));
+  ASSERT_EQ(cudaAvailability().status, KILN_STATUS_OK);
+  FakeDriverCounters before = counters();
+  kiln_module *first = nullptr, *second = nullptr;
+  ASSERT_EQ(load("kiln_fake_cuda_add", &first).status, KILN_STATUS_OK);
+  ASSERT_EQ(load("kiln_fake_cuda_add", &second).status, KILN_STATUS_OK);
+  // Loading uploads nothing: the first run does.
+  EXPECT_EQ(counters().copiesToDevice, before.copiesToDevice);
+  EXPECT_EQ(Device::ifInitialized()->constantStats().buffers, 0u);
+
+  std::vector<float> y;
+  for (int run = 0; run < 3; ++run) {
+    Outcome outcome = runAdd(first, 2, &y);
+    ASSERT_EQ(outcome.status, KILN_STATUS_OK) << outcome.message;
+    EXPECT_EQ(y, (std::vector<float>{0, 11, 22, 33, 44, 55}));
+    EXPECT_EQ(counters().copiesToDevice, before.copiesToDevice + 1);
+    EXPECT_EQ(counters().bytesToDevice, before.bytesToDevice + 12);
+  }
+  Device::ConstantStats stats = Device::ifInitialized()->constantStats();
+  EXPECT_EQ(stats.owners, 1u);
+  EXPECT_EQ(stats.buffers, 1u);
+  EXPECT_EQ(stats.bytes, 12u);
+  EXPECT_EQ(stats.uploads, 1u);
+
+  Outcome other = runAdd(second, 1, &y);
+  ASSERT_EQ(other.status, KILN_STATUS_OK) << other.message;
+  EXPECT_EQ(y, (std::vector<float>{0, 11, 22}));
+  EXPECT_EQ(counters().copiesToDevice, before.copiesToDevice + 2);
+  stats = Device::ifInitialized()->constantStats();
+  EXPECT_EQ(stats.owners, 2u);
+  EXPECT_EQ(stats.buffers, 2u);
+
+  // Unloading the first frees its copy (the pool's blocks stay cached).
+  FakeDriverCounters beforeUnload = counters();
+  kiln_module_unload(first);
+  modules.erase(std::find(modules.begin(), modules.end(), first));
+  EXPECT_EQ(counters().memFrees, beforeUnload.memFrees + 1);
+  EXPECT_EQ(counters().liveBytes, beforeUnload.liveBytes - 12);
+  stats = Device::ifInitialized()->constantStats();
+  EXPECT_EQ(stats.owners, 1u);
+  EXPECT_EQ(stats.bytes, 12u);
+
+  // The second still runs on its own copy, without uploading again.
+  other = runAdd(second, 2, &y);
+  ASSERT_EQ(other.status, KILN_STATUS_OK) << other.message;
+  EXPECT_EQ(y, (std::vector<float>{0, 11, 22, 33, 44, 55}));
+  EXPECT_EQ(counters().copiesToDevice, before.copiesToDevice + 2);
+
+  // Everything is released with the device, as at exit.
+  resetDeviceForTesting();
+  EXPECT_EQ(counters().liveBytes, before.liveBytes);
+}
+
+// kilnCudaConstant called outside a run (a program calling a module's entry
+// itself) caches for the process; sizes must agree; NULL is refused.
+TEST_F(CudaDeviceTest, ConstantsOutsideARun) {
+  useDriver(testLibrary("kiln_fake_cuda_driver"));
+  static const float weight[4] = {1, 2, 3, 4};
+  void *copy = kilnCudaConstant(const_cast<float *>(weight), sizeof(weight));
+  ASSERT_NE(copy, nullptr) << takeRecordedError();
+  EXPECT_NE(copy, static_cast<const void *>(weight));
+  // The fake device's memory is host memory: the copy can be read back.
+  EXPECT_EQ(std::memcmp(copy, weight, sizeof(weight)), 0);
+  long uploads = counters().copiesToDevice;
+  EXPECT_EQ(kilnCudaConstant(const_cast<float *>(weight), sizeof(weight)),
+            copy);
+  EXPECT_EQ(counters().copiesToDevice, uploads);
+  EXPECT_FALSE(hasRecordedError());
+
+  EXPECT_EQ(kilnCudaConstant(const_cast<float *>(weight), 8), nullptr);
+  std::string message = takeRecordedError();
+  EXPECT_NE(message.find("was requested with 8 bytes, first with 16"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(kilnCudaConstant(nullptr, 16), nullptr);
+  EXPECT_EQ(takeRecordedError(),
+            "kilnCudaConstant of a NULL host pointer (16 bytes)");
+  EXPECT_EQ(kilnCudaConstant(const_cast<float *>(weight), 0), nullptr);
+  EXPECT_FALSE(hasRecordedError());
+
+  // A device that cannot hold it reports the allocation.
+  static const float big[1024] = {};
+  memoryLimit() = 1024;
+  EXPECT_EQ(kilnCudaConstant(const_cast<float *>(big), sizeof(big)), nullptr);
+  EXPECT_EQ(takeRecordedError(),
+            "CUDA call cuMemAlloc failed (allocating 4096 bytes for a "
+            "constant): CUDA_ERROR_OUT_OF_MEMORY (out of memory)");
+  memoryLimit() = 0;
+  EXPECT_EQ(Device::ifInitialized()->constantStats().buffers, 1u);
 }
 
 // A failed driver call fails the run with the call, the driver's error name

@@ -9,7 +9,8 @@
 |* through KILN_CUDA_DRIVER. CMake builds one shared library per variant:     *|
 |*   (none)               one device "Kiln fake GPU" whose memory is host    *|
 |*                        memory; copies and memsets run at once; kernel     *|
-|*                        "fake_add" computes y[i] = a[i] + b[i]             *|
+|*                        "fake_add" computes y[i] = a[i] + b[i], and        *|
+|*                        "fake_scale" y[i] *= w[i % m]                      *|
 |*   FAKE_INIT_FAILS      cuInit returns CUDA_ERROR_NO_DEVICE                *|
 |*   FAKE_NO_DEVICES      cuDeviceGetCount reports 0                         *|
 |*   FAKE_INCOMPLETE      lacks cuMemAlloc_v2 and cuLaunchKernel             *|
@@ -39,6 +40,7 @@ struct FakeDriverCounters {
   long streamsCreated, streamsDestroyed;
   long modulesLoaded, modulesUnloaded;
   long launches, hostRegistered;
+  long copiesToDevice, bytesToDevice; /* cuMemcpyHtoD only */
 };
 struct FakeDriverCounters fake_driver_counters;
 
@@ -47,7 +49,7 @@ struct FakeDriverCounters fake_driver_counters;
 long fake_driver_memory_limit;
 
 static int handleTokens[4];
-static int kernelToken;
+static int kernelTokens[2];
 
 CUresult cuGetErrorName(CUresult error, const char **name) {
   switch (error) {
@@ -196,6 +198,15 @@ CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t size,
   return SUCCESS;
 }
 
+CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t size) {
+  if (!dst || !src)
+    return INVALID_VALUE;
+  memcpy((void *)(uintptr_t)dst, src, size);
+  ++fake_driver_counters.copiesToDevice;
+  fake_driver_counters.bytesToDevice += (long)size;
+  return SUCCESS;
+}
+
 CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned value, size_t count,
                           void *stream) {
   (void)stream;
@@ -258,20 +269,26 @@ CUresult cuModuleUnload(void *module) {
 CUresult cuModuleGetFunction(void **function, void *module, const char *name) {
   if (module != &handleTokens[1])
     return INVALID_VALUE;
-  if (strcmp(name, "fake_add") != 0)
+  if (strcmp(name, "fake_add") == 0)
+    *function = &kernelTokens[0];
+  else if (strcmp(name, "fake_scale") == 0)
+    *function = &kernelTokens[1];
+  else
     return NOT_FOUND;
-  *function = &kernelToken;
   return SUCCESS;
 }
 
 CUresult cuFuncSetAttribute(void *function, int attribute, int value) {
   (void)attribute;
   (void)value;
-  return function == &kernelToken ? SUCCESS : INVALID_VALUE;
+  return function == &kernelTokens[0] || function == &kernelTokens[1]
+             ? SUCCESS
+             : INVALID_VALUE;
 }
 
 #ifndef FAKE_INCOMPLETE
-/* fake_add(float *y, const float *a, const float *b, int64_t n). */
+/* fake_add(float *y, const float *a, const float *b, int64_t n);
+ * fake_scale(float *y, const float *w, int64_t n, int64_t m). */
 CUresult cuLaunchKernel(void *function, unsigned gridX, unsigned gridY,
                         unsigned gridZ, unsigned blockX, unsigned blockY,
                         unsigned blockZ, unsigned smem, void *stream,
@@ -282,16 +299,25 @@ CUresult cuLaunchKernel(void *function, unsigned gridX, unsigned gridY,
   (void)smem;
   (void)stream;
   (void)extra;
-  if (function != &kernelToken || !params)
+  if ((function != &kernelTokens[0] && function != &kernelTokens[1]) || !params)
     return INVALID_VALUE;
   if ((unsigned long long)blockX * blockY * blockZ > 1024)
     return INVALID_VALUE;
   float *y = *(float **)params[0];
-  const float *a = *(const float **)params[1];
-  const float *b = *(const float **)params[2];
-  int64_t n = *(const int64_t *)params[3];
-  for (int64_t i = 0; i < n; ++i)
-    y[i] = a[i] + b[i];
+  if (function == &kernelTokens[0]) {
+    const float *a = *(const float **)params[1];
+    const float *b = *(const float **)params[2];
+    int64_t n = *(const int64_t *)params[3];
+    for (int64_t i = 0; i < n; ++i)
+      y[i] = a[i] + b[i];
+  } else {
+    const float *w = *(const float **)params[1];
+    int64_t n = *(const int64_t *)params[2], m = *(const int64_t *)params[3];
+    if (m <= 0)
+      return INVALID_VALUE;
+    for (int64_t i = 0; i < n; ++i)
+      y[i] *= w[i % m];
+  }
   ++fake_driver_counters.launches;
   return SUCCESS;
 }

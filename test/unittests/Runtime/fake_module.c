@@ -22,7 +22,9 @@
 |*                       GPU code from a constructor and adds on the device   *|
 |*                       through the mgpu* calls of kiln_mgpu.h, as MLIR's    *|
 |*                       lowering would (kernel fake_add of the tests' fake   *|
-|*                       CUDA driver)                                         *|
+|*                       CUDA driver), then scales each row by a weight of    *|
+|*                       ones through its cached device copy                  *|
+|*                       (kilnCudaConstant, kernel fake_scale)                *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
@@ -207,6 +209,8 @@ const char kiln_signature_main[] = "input a f32 2 -1 3\n"
 
 static void *gpuModule;
 static char gpuBinary[] = "FAKE cubin";
+/* A weight, which the fake driver's fake_scale multiplies each row by. */
+static const float rowScale[3] = {1.0f, 1.0f, 1.0f};
 
 __attribute__((constructor)) static void loadGpuCode(void) {
   gpuModule = mgpuModuleLoad(gpuBinary, sizeof(gpuBinary));
@@ -233,6 +237,12 @@ void kiln_entry_main(void **args) {
   void *params[] = {&deviceY, &deviceA, &deviceB, &count};
   mgpuLaunchKernel(kernel, 1, 1, 1, count > 0 ? count : 1, 1, 1, 0, stream,
                    params, NULL, 4);
+  void *scale = mgpuModuleGetFunction(gpuModule, "fake_scale");
+  void *deviceW = kilnCudaConstant((void *)rowScale, sizeof(rowScale));
+  int64_t width = 3;
+  void *scaleParams[] = {&deviceY, &deviceW, &count, &width};
+  mgpuLaunchKernel(scale, 1, 1, 1, count > 0 ? count : 1, 1, 1, 0, stream,
+                   scaleParams, NULL, 4);
   float *y = (float *)malloc(bytes + sizeof(float));
   mgpuMemcpy(y, deviceY, bytes, stream);
   mgpuMemFree(deviceA, stream);

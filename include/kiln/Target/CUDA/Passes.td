@@ -10,26 +10,40 @@
 include "mlir/Pass/PassBase.td"
 
 def KilnGPUHostDeviceCopiesPass
-    : Pass<"kiln-gpu-host-device-copies", "func::FuncOp"> {
-  let summary = "Puts a public function's buffers in device memory, copying "
-                "only at its boundaries";
+    : Pass<"kiln-gpu-host-device-copies", "ModuleOp"> {
+  let summary = "Puts public functions' buffers in device memory, copying "
+                "only at their boundaries, with weights cached on the device";
   let description = [{
-    On a bufferized public function, whose arguments and results are host
-    memory (the module ABI, docs/abi.md):
+    On each bufferized public function of the module, whose arguments and
+    results are host memory (the module ABI, docs/abi.md):
 
     - every `memref.alloc` / `memref.dealloc` becomes `gpu.alloc` /
       `gpu.dealloc`, so intermediates live in device memory;
-    - every memref argument and every `memref.get_global` (a weight) is
-      copied into a new device buffer once, at entry, with `gpu.memcpy`; the
-      function uses the copy, which is freed before each return;
+    - every memref argument, and every `memref.get_global` of a global that
+      is not `constant`, is copied into a new device buffer once, at entry,
+      with `gpu.memcpy`; the function uses the copy, which is freed before
+      each return;
+    - a `constant` global (a weight) is not copied per call: at entry the
+      function asks the runtime for its device copy with
+      `kilnCudaConstant(host address, bytes)` (an `llvm.call`, whose result
+      becomes a memref through `builtin.unrealized_conversion_cast`), which
+      the runtime uploads on the module's first run and keeps until it
+      unloads the module. Device code (linalg ops, `scf.parallel` bodies),
+      returns, calls into regions and views feeding them use the device
+      copy; host code that reads the weight's contents keeps reading the
+      host global. Nothing may write into a constant (bufferization copies
+      before a write): a write is an error;
     - every returned memref is copied into a new host buffer (`memref.alloc`,
       which the caller owns and frees) before the return, and its device
-      buffer is freed.
+      buffer is freed (a weight's cached copy never is).
 
     Private functions (helpers such as the deallocation helper) are left
     alone. The function's memrefs must have the identity layout.
   }];
-  let dependentDialects = ["gpu::GPUDialect", "memref::MemRefDialect"];
+  let dependentDialects = [
+    "arith::ArithDialect", "gpu::GPUDialect", "LLVM::LLVMDialect",
+    "memref::MemRefDialect"
+  ];
 }
 
 def KilnGPUMapLinalgPass : Pass<"kiln-gpu-map-linalg", "func::FuncOp"> {
@@ -70,14 +84,27 @@ def KilnGPUHostSharedPass : Pass<"kiln-gpu-host-shared", "func::FuncOp"> {
 
 def KilnGPUStreamMemoryOpsPass
     : Pass<"kiln-gpu-stream-memory-ops", "func::FuncOp"> {
-  let summary = "Puts device allocations, copies and frees on a stream";
+  let summary = "Chains a function's device allocations, copies, frees and "
+                "launches on one stream, waiting only where the host must";
   let description = [{
-    `gpu-to-llvm` lowers `gpu.alloc` (except `host_shared`), `gpu.memcpy`
-    and `gpu.dealloc` only in their async form. Each synchronous one becomes
-    its async form on a stream of its own (`gpu.wait async`) followed by a
-    `gpu.wait` for it, so it still completes before the host goes on. In a
-    Kiln run every stream is the run's one stream (docs/abi.md), so these
-    stay ordered with the kernels.
+    `gpu-to-llvm` lowers `gpu.alloc` (except `host_shared`), `gpu.memcpy`,
+    `gpu.memset` and `gpu.dealloc` only in their async form, and a
+    synchronous `gpu.launch` waits for its kernel. In each block (outside
+    kernels), this pass makes every such op async on one chain of tokens
+    that starts with a `gpu.wait async` (one stream, which in a Kiln run is
+    the run's stream, docs/abi.md) and inserts one `gpu.wait` for the chain
+    only before host code that must see the GPU's work done:
+
+    - an op that reads or writes buffer contents on the host (a load from a
+      `host_shared` buffer, a call), except `kilnCudaConstant`, which reads
+      only host memory;
+    - an op with regions (an `scf.for` or `scf.if` of host code: their
+      blocks start chains of their own);
+    - the block's terminator, so a function returns only when its results
+      are copied back.
+
+    Host allocations, views, shape arithmetic and `host_shared` allocations
+    (synchronous) wait for nothing.
   }];
   let dependentDialects = ["gpu::GPUDialect"];
 }

@@ -7,7 +7,9 @@
 |* The host side of a module compiled for CUDA calls these `mgpu*` functions  *|
 |* (the names and signatures MLIR 22's gpu-to-llvm lowering and its           *|
 |* gpu.binary translation emit). Kiln's runtime defines them on its own CUDA  *|
-|* device: its memory pool, one stream per run, errors through Kiln.          *|
+|* device: its memory pool, one stream per run, errors through Kiln. It      *|
+|* also defines kilnCudaConstant, which the modules Kiln compiles call for    *|
+|* their weights' device copies, cached across runs.                          *|
 |*                                                                            *|
 |* None of them returns a status. The first failure on a thread is recorded   *|
 |* as that thread's GPU error; later calls still return (NULL where they      *|
@@ -116,6 +118,19 @@ void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
 /** Undoes mgpuMemHostRegisterMemRef for the same descriptor. */
 void mgpuMemHostUnregisterMemRef(int64_t rank, void *descriptor,
                                  int64_t elementSize);
+
+/**
+ * Kiln's own addition: the device copy of a read-only constant (a weight) of
+ * `bytes` bytes at `hostData` in the calling module. The first call in a
+ * module's life allocates device memory and uploads the data (complete when
+ * it returns); later calls, from any run of the same module, return the
+ * same copy, which the runtime frees when it unloads the module
+ * (kiln_module_unload). Called outside a runtime's run (a program calling a
+ * module's entry itself), the copy lives as long as the process. Kernels
+ * must only read it, and the module must not free it. NULL for 0 bytes and
+ * after the thread's first GPU error.
+ */
+void *kilnCudaConstant(void *hostData, uint64_t bytes);
 
 #ifdef __cplusplus
 } /* extern "C" */
