@@ -281,11 +281,15 @@ LogicalResult KilnAutodiffPass::differentiate() {
     }
     // A rule may have lost static sizes on the way (a gradient broadcast to
     // a shape read at run time); the gradient keeps its argument's type.
+    // A dynamic dimension of the argument is copied from the gradient (a
+    // reshape's 0).
     auto argType = cast<RankedTensorType>(arg.getType());
-    if (g.getType() != argType && argType.hasStaticShape()) {
+    if (g.getType() != argType) {
+      SmallVector<int64_t> shape;
+      for (int64_t d = 0; d < argType.getRank(); ++d)
+        shape.push_back(argType.isDynamicDim(d) ? 0 : argType.getDimSize(d));
       Operation *reshape = createVerified<ReshapeOp>(
-          builder, arg.getLoc(), 1, g,
-          builder.getDenseI64ArrayAttr(argType.getShape()));
+          builder, arg.getLoc(), 1, g, builder.getDenseI64ArrayAttr(shape));
       if (!reshape || reshape->getResult(0).getType() != argType) {
         grad.erase();
         return original.emitError("kiln-autodiff: the gradient of argument ")
