@@ -146,6 +146,38 @@ def test_cnn_accuracy_and_export(setup):
     assert abs(int((logits.argmax(1) == held["label"]).sum()) - correct) <= 1
 
 
+def test_mlp_accuracy(setup, tmp_path):
+    """The digits MLP of test_training.py, trained by kiln-train instead of
+    a Python loop, flattened images in."""
+    from test_training import make_mlp
+    onnx.save(make_mlp(), tmp_path / "mlp.onnx")
+    done = subprocess.run(
+        [str(KILNC), str(tmp_path / "mlp.onnx"), "--train",
+         "--optimizer=adam", "--lr=1e-2", "-o", str(tmp_path / "mlp.so")],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for name in ["train", "eval"]:
+        data = np.load(setup / f"{name}.npz")
+        np.savez(tmp_path / f"{name}.npz", x=data["x"].reshape(-1, 64),
+                 label=data["label"])
+    done = subprocess.run(
+        [str(KILN_TRAIN), str(tmp_path / "mlp.so"), "--data",
+         str(tmp_path / "train.npz"), "--eval", str(tmp_path / "eval.npz"),
+         "--epochs", "20", "--batch-size", "32", "--export-onnx",
+         str(tmp_path / "trained.onnx")],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    last = [l for l in done.stdout.splitlines() if l.startswith("epoch ")][-1]
+    accuracy = float(re.search(r"eval accuracy ([\d.]+)%", last).group(1))
+    assert accuracy > 95.0, done.stdout
+    session = ort.InferenceSession(str(tmp_path / "trained.onnx"),
+                                   providers=["CPUExecutionProvider"])
+    held = np.load(tmp_path / "eval.npz")
+    logits = session.run(None, {"x": held["x"]})[0]
+    ort_accuracy = 100 * (logits.argmax(1) == held["label"]).mean()
+    assert abs(ort_accuracy - accuracy) < 0.3, (ort_accuracy, accuracy)
+
+
 def test_resume_is_exact(setup):
     root = setup
     kiln_train(root, "--epochs", "3", "--save", "full.safetensors",
