@@ -1,15 +1,30 @@
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(kiln-cpu-tile,canonicalize))' | FileCheck %s
 
-// A matmul gets cache tiles (n 256, k 256, m 64) and register tiles
-// (n 32, m 8, k 1), the register tile marked for vectorization.
+// A matmul gets cache tiles (n 256, k 256, m 256) and register tiles
+// (m 8, k 1) over panels of 32 columns, the register tile marked for
+// vectorization. Its right-hand side's rows are 2 KiB apart: each panel
+// (256 k x 32 n) is first copied into a fresh, contiguous tensor, as 16-lane
+// elementwise tiles, and the register tiles read the copy.
 // CHECK-LABEL: func.func @matmul
-// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C256:.*]] iter_args
-// CHECK:   scf.for %{{.*}} step %{{.*}} iter_args
-// CHECK:     scf.for %{{.*}} step %[[C64:.*]] iter_args
-// CHECK:       scf.for %{{.*}} step %[[C32:.*]] iter_args
-// CHECK:         scf.for %{{.*}} step %[[C8:.*]] iter_args
-// CHECK:           scf.for %{{.*}} step %[[C1:.*]] iter_args
-// CHECK:             linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
+// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK: scf.for %{{.*}} step %[[C256]] iter_args
+// CHECK:   scf.for %{{.*}} step %[[C256]] iter_args
+// CHECK:     scf.for %{{.*}} step %[[C256]] iter_args
+// CHECK:       scf.for %{{.*}} step %[[C32]] iter_args
+// CHECK:         %[[PANEL:.*]] = tensor.extract_slice %{{.*}}[0, %{{.*}}] [256, 32] [1, 1] : tensor<256x256xf32> to tensor<256x32xf32>
+// CHECK:         %[[BUF:.*]] = tensor.empty() : tensor<256x32xf32>
+// CHECK:         %[[PACKED:.*]] = scf.for %{{.*}} step %[[C1]] iter_args(%{{.*}} = %[[BUF]])
+// CHECK:           scf.for %{{.*}} step %[[C16]] iter_args
+// CHECK:             tensor.extract_slice %[[PANEL]]
+// CHECK:             linalg.copy {kiln.vectorize = "elementwise"} ins(%{{.*}} : tensor<1x16xf32>) outs(%{{.*}} : tensor<1x16xf32>)
+// CHECK:         scf.for %{{.*}} step %[[C8]] iter_args
+// CHECK:           scf.for %{{.*}} step %[[C1]] iter_args
+// CHECK:             %[[ROW:.*]] = tensor.extract_slice %[[PACKED]][%{{.*}}, 0] [1, 32] [1, 1] : tensor<256x32xf32> to tensor<1x32xf32>
+// CHECK:             linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %[[ROW]] : tensor<8x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
 func.func @matmul(%a: tensor<512x512xf32>, %b: tensor<512x512xf32>, %c: tensor<512x512xf32>) -> tensor<512x512xf32> {
   %0 = linalg.matmul ins(%a, %b : tensor<512x512xf32>, tensor<512x512xf32>) outs(%c : tensor<512x512xf32>) -> tensor<512x512xf32>
   return %0 : tensor<512x512xf32>
@@ -18,14 +33,45 @@ func.func @matmul(%a: tensor<512x512xf32>, %b: tensor<512x512xf32>, %c: tensor<5
 // -----
 
 // Sizes that the register tile does not divide are peeled: the full tiles
-// are static, the remainder is dynamic and stays scalar.
+// are static, the remainder is dynamic and stays scalar. With 20 rows, the
+// right-hand side is read in place: a copy would be reused too little.
 // CHECK-LABEL: func.func @matmul_remainder
+// CHECK-NOT: linalg.copy
 // CHECK: linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
 // CHECK: linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<4x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<4x32xf32>)
 // CHECK: linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<?x1xf32>, tensor<1x8xf32>) outs(%{{.*}} : tensor<?x8xf32>)
 func.func @matmul_remainder(%a: tensor<20x16xf32>, %b: tensor<16x40xf32>, %c: tensor<20x40xf32>) -> tensor<20x40xf32> {
   %0 = linalg.matmul ins(%a, %b : tensor<20x16xf32>, tensor<16x40xf32>) outs(%c : tensor<20x40xf32>) -> tensor<20x40xf32>
   return %0 : tensor<20x40xf32>
+}
+
+// -----
+
+// A right-hand side whose rows are 800 bytes apart spreads them over the L1
+// sets: it is read in place, with register tiles of 8 x 32 x 1.
+// CHECK-LABEL: func.func @matmul_irregular_stride
+// CHECK-NOT: linalg.copy
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
+// CHECK-NOT: linalg.copy
+func.func @matmul_irregular_stride(%a: tensor<64x96xf32>, %b: tensor<96x200xf32>, %c: tensor<64x200xf32>) -> tensor<64x200xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<64x96xf32>, tensor<96x200xf32>) outs(%c : tensor<64x200xf32>) -> tensor<64x200xf32>
+  return %0 : tensor<64x200xf32>
+}
+
+// -----
+
+// A dynamic number of columns: the right-hand side is copied too (its row
+// distance is unknown). Peeling the panel loop leaves full panels of static
+// size, copied and tiled as static tiles, and one dynamic remainder panel.
+// CHECK-LABEL: func.func @matmul_dynamic_columns
+// CHECK: tensor.empty() : tensor<128x32xf32>
+// CHECK: linalg.copy {kiln.vectorize = "elementwise"} ins(%{{.*}} : tensor<1x16xf32>) outs(%{{.*}} : tensor<1x16xf32>)
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
+// CHECK: tensor.empty(%{{.*}}) : tensor<128x?xf32>
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x?xf32>) outs(%{{.*}} : tensor<8x?xf32>)
+func.func @matmul_dynamic_columns(%a: tensor<64x128xf32>, %b: tensor<128x?xf32>, %c: tensor<64x?xf32>) -> tensor<64x?xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<64x128xf32>, tensor<128x?xf32>) outs(%c : tensor<64x?xf32>) -> tensor<64x?xf32>
+  return %0 : tensor<64x?xf32>
 }
 
 // -----
@@ -52,13 +98,13 @@ func.func @bias_add(%x: tensor<4x64xf32>, %b: tensor<64xf32>, %out: tensor<4x64x
 // -----
 
 // Left to the scalar loops: a transpose (its input is strided along the
-// innermost loop), a reduction, and an f64 matmul.
+// innermost loop), a reduction along the outer loop, and an f64 matmul.
 // CHECK-LABEL: func.func @not_tiled
 // CHECK-NOT: scf.for
 // CHECK-NOT: kiln.vectorize
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #t = affine_map<(d0, d1) -> (d1, d0)>
-#r = affine_map<(d0, d1) -> (d0)>
+#r = affine_map<(d0, d1) -> (d1)>
 func.func @not_tiled(%x: tensor<64x64xf32>, %out: tensor<64x64xf32>, %acc: tensor<64xf32>,
                      %a: tensor<8x8xf64>, %c: tensor<8x8xf64>) -> (tensor<64x64xf32>, tensor<64xf32>, tensor<8x8xf64>) {
   %0 = linalg.generic {indexing_maps = [#t, #id], iterator_types = ["parallel", "parallel"]}
@@ -66,7 +112,7 @@ func.func @not_tiled(%x: tensor<64x64xf32>, %out: tensor<64x64xf32>, %acc: tenso
   ^bb0(%in: f32, %o: f32):
     linalg.yield %in : f32
   } -> tensor<64x64xf32>
-  %1 = linalg.generic {indexing_maps = [#id, #r], iterator_types = ["parallel", "reduction"]}
+  %1 = linalg.generic {indexing_maps = [#id, #r], iterator_types = ["reduction", "parallel"]}
       ins(%x : tensor<64x64xf32>) outs(%acc : tensor<64xf32>) {
   ^bb0(%in: f32, %o: f32):
     %s = arith.addf %in, %o : f32
@@ -80,9 +126,16 @@ func.func @not_tiled(%x: tensor<64x64xf32>, %out: tensor<64x64xf32>, %acc: tenso
 
 // A convolution on NCHW images becomes the image's columns and a matmul
 // with the filter (the unit batch dim dropped), which the contraction
-// strategy tiles.
+// strategy tiles. The columns are one copy per window tap, of the image
+// slice the tap reads into its (C, OH, OW) block of a (1, C, KH, KW, OH, OW)
+// tensor, each tiled as an elementwise op; no gather is left.
 // CHECK-LABEL: func.func @conv
-// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x72x64xf32>)
+// CHECK: %[[TAPS:.*]] = tensor.empty() : tensor<1x8x3x3x8x8xf32>
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 2, 2] [1, 8, 8, 8] [1, 1, 1, 1] : tensor<1x8x10x10xf32> to tensor<1x8x8x8xf32>
+// CHECK: tensor.extract_slice %[[TAPS]][0, 0, 0, 0, 0, 0] [1, 8, 1, 1, 8, 8] [1, 1, 1, 1, 1, 1] : tensor<1x8x3x3x8x8xf32> to tensor<1x8x8x8xf32>
+// CHECK-COUNT-9: linalg.copy {kiln.vectorize = "elementwise"} ins(%{{.*}} : tensor<1x1x1x8xf32>) outs(%{{.*}} : tensor<1x1x1x8xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2, 3], [4, 5]] : tensor<1x8x3x3x8x8xf32> into tensor<72x64xf32>
 // CHECK: linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
 func.func @conv(%img: tensor<1x8x10x10xf32>, %w: tensor<16x8x3x3xf32>, %out: tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32> {
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
@@ -124,13 +177,21 @@ func.func @depthwise(%img: tensor<1x4x6x6xf32>, %w: tensor<4x2x2xf32>, %out: ten
 
 // -----
 
-// A constant padding is a fill and a vectorizable copy into the interior.
+// A constant padding is a vectorizable copy into the interior of a fresh
+// tensor, then a fill of each border slab: the rows below the source (2),
+// then, within the source's rows, the columns left and right of it. No fill
+// covers the whole tensor, so that paddings of one shape share no value
+// once CSE has run.
 // CHECK-LABEL: func.func @pad
-// CHECK: %[[FILL:.*]] = scf.for
-// CHECK: linalg.fill {kiln.vectorize = "elementwise"} ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x16xf32>)
-// CHECK: %[[INNER:.*]] = tensor.extract_slice %[[FILL]][0, 1] [4, 32] [1, 1] : tensor<6x34xf32> to tensor<4x32xf32>
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<6x34xf32>
+// CHECK-NOT: linalg.fill {{.*}} tensor<6x34xf32>
+// CHECK: %[[INNER:.*]] = tensor.extract_slice %[[EMPTY]][0, 1] [4, 32] [1, 1] : tensor<6x34xf32> to tensor<4x32xf32>
 // CHECK: linalg.copy {kiln.vectorize = "elementwise"} ins(%{{.*}} : tensor<1x16xf32>)
-// CHECK: tensor.insert_slice %{{.*}} into %[[FILL]][0, 1] [4, 32] [1, 1] : tensor<4x32xf32> into tensor<6x34xf32>
+// CHECK: %[[COPIED:.*]] = tensor.insert_slice %{{.*}} into %[[EMPTY]][0, 1] [4, 32] [1, 1] : tensor<4x32xf32> into tensor<6x34xf32>
+// CHECK: tensor.extract_slice %[[COPIED]][4, 0] [2, 34] [1, 1] : tensor<6x34xf32> to tensor<2x34xf32>
+// CHECK: linalg.fill {kiln.vectorize = "elementwise"} ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x16xf32>)
+// CHECK: tensor.extract_slice %{{.*}}[0, 0] [4, 1] [1, 1] : tensor<6x34xf32> to tensor<4x1xf32>
+// CHECK: tensor.extract_slice %{{.*}}[0, 33] [4, 1] [1, 1] : tensor<6x34xf32> to tensor<4x1xf32>
 // CHECK-NOT: tensor.pad
 func.func @pad(%x: tensor<4x32xf32>) -> tensor<6x34xf32> {
   %zero = arith.constant 0.0 : f32
@@ -158,12 +219,109 @@ func.func @max_pool(%img: tensor<1x4x6x6xf32>, %out: tensor<1x4x3x3xf32>) -> ten
 
 // -----
 
+// A concatenation's input computed by an elementwise op whose output's
+// initial value is unused is written in place: the op's output is the slice
+// of the concatenation, itself a fresh allocation (not a tensor.empty, which
+// CSE would merge with another concatenation's). An input that is no such
+// op's result (here an argument) is copied in by a vectorized linalg.copy.
+// CHECK-LABEL: func.func @concat_in_place
+// CHECK: %[[DEST:.*]] = bufferization.alloc_tensor() : tensor<8x32xf32>
+// CHECK: %[[LEFT:.*]] = tensor.extract_slice %[[DEST]][0, 0] [4, 32] [1, 1] : tensor<8x32xf32> to tensor<4x32xf32>
+// CHECK: %[[RELU:.*]] = scf.for %{{.*}} iter_args(%{{.*}} = %[[LEFT]])
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x16xf32>) outs(%{{.*}} : tensor<1x16xf32>) attrs =  {kiln.vectorize = "elementwise"}
+// CHECK: %[[FIRST:.*]] = tensor.insert_slice %[[RELU]] into %[[DEST]][0, 0] [4, 32] [1, 1]
+// CHECK: %[[RIGHT:.*]] = tensor.extract_slice %[[FIRST]][4, 0] [4, 32] [1, 1] : tensor<8x32xf32> to tensor<4x32xf32>
+// CHECK: %[[COPY:.*]] = scf.for %{{.*}} iter_args(%{{.*}} = %[[RIGHT]])
+// CHECK: linalg.copy {kiln.vectorize = "elementwise"} ins(%{{.*}} : tensor<1x16xf32>) outs(%{{.*}} : tensor<1x16xf32>)
+// CHECK: tensor.insert_slice %[[COPY]] into %[[FIRST]][4, 0] [4, 32] [1, 1]
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @concat_in_place(%x: tensor<4x32xf32>, %y: tensor<4x32xf32>) -> tensor<8x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x32xf32>
+  %relu = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x32xf32>) outs(%e : tensor<4x32xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<4x32xf32>
+  %dest = tensor.empty() : tensor<8x32xf32>
+  %0 = tensor.insert_slice %relu into %dest[0, 0] [4, 32] [1, 1] : tensor<4x32xf32> into tensor<8x32xf32>
+  %1 = tensor.insert_slice %y into %0[4, 0] [4, 32] [1, 1] : tensor<4x32xf32> into tensor<8x32xf32>
+  return %1 : tensor<8x32xf32>
+}
+
+// -----
+
+// An op whose output's initial value is read (an accumulation into %acc)
+// is not moved into the concatenation: its result is copied in.
+// CHECK-LABEL: func.func @concat_reads_init
+// CHECK: %[[SUM:.*]] = scf.for
+// CHECK: outs(%{{.*}} : tensor<1x16xf32>) attrs =  {kiln.vectorize = "elementwise"}
+// CHECK: tensor.extract_slice %{{.*}}[0, 0] [4, 32] [1, 1] : tensor<8x32xf32> to tensor<4x32xf32>
+// CHECK: linalg.copy {kiln.vectorize = "elementwise"} ins(%{{.*}} : tensor<1x16xf32>) outs(%{{.*}} : tensor<1x16xf32>)
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @concat_reads_init(%x: tensor<4x32xf32>, %acc: tensor<4x32xf32>, %dest: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %sum = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x32xf32>) outs(%acc : tensor<4x32xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<4x32xf32>
+  %0 = tensor.insert_slice %sum into %dest[0, 0] [4, 32] [1, 1] : tensor<4x32xf32> into tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+// A reduction along the innermost loop alone, of a multiple of 16: one row
+// at a time (the row loop marked for the threads when large enough; not
+// here), 16 partial maxima per step from -inf, then one reduction of the 16
+// lanes, each part marked for vectorization.
+// CHECK-LABEL: func.func @row_reduction
+// CHECK-DAG: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<8xf32>)
+// CHECK: %[[INIT:.*]] = linalg.fill {kiln.vectorize = "reduction"} ins(%[[NEGINF]] : f32) outs(%{{.*}} : tensor<1x16xf32>)
+// CHECK: %[[PARTIAL:.*]] = scf.for %{{.*}} iter_args(%{{.*}} = %[[INIT]]) -> (tensor<1x16xf32>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]{{.*}} ins(%{{.*}} : tensor<1x16xf32>) outs(%{{.*}} : tensor<1x16xf32>) attrs =  {kiln.vectorize = "reduction"}
+// CHECK: } {kiln.partial_results}
+// CHECK: linalg.reduce ins(%[[PARTIAL]] : tensor<1x16xf32>) outs(%{{.*}} : tensor<1xf32>) dimensions = [1]  {kiln.vectorize = "reduction"}
+// CHECK-NOT: kiln.parallel
+func.func @row_reduction(%x: tensor<8x128xf32>, %acc: tensor<8xf32>) -> tensor<8xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<8x128xf32>) outs(%acc : tensor<8xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.maximumf %in, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+// A row of 100 elements, not a multiple of 16, is left to the scalar loops.
+// CHECK-LABEL: func.func @row_reduction_odd
+// CHECK-NOT: kiln.vectorize
+// CHECK-NOT: kiln.partial_results
+func.func @row_reduction_odd(%x: tensor<8x100xf32>, %acc: tensor<8xf32>) -> tensor<8xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<8x100xf32>) outs(%acc : tensor<8xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
 // The outermost cache loop over a parallel dim that runs more than once is
-// marked for the threads: here the m loop (4 tiles of 64 rows), inside the
-// k loop, which is a reduction and stays unmarked.
+// marked for the threads: here the m loop, inside the k loop, which is a
+// reduction and stays unmarked. With one cache tile of columns, the m tiles
+// are 64 rows (4 of them) rather than 256, so that there are several.
 // CHECK-LABEL: func.func @matmul_parallel_rows
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
 // CHECK: scf.for %{{.*}} step %[[K:.*]] iter_args
-// CHECK:   scf.for %{{.*}} step %[[M:.*]] iter_args
+// CHECK:   scf.for %{{.*}} step %[[C64]] iter_args
 // CHECK:       linalg.matmul {kiln.vectorize = "contraction"}
 // CHECK:   } {kiln.parallel}
 // CHECK-NEXT: scf.yield
@@ -235,11 +393,14 @@ func.func @transpose_parallel(%x: tensor<256x512xf32>, %out: tensor<512x256xf32>
 // -----
 
 // A large row-wise sum: its outer loop is parallel and indexes the output,
-// so it is tiled by one row and marked; a column-wise sum, whose outer loop
-// is the reduction, is left alone.
+// so it is tiled by one row (each row 16-lane partial sums, as in
+// @row_reduction) and marked; a column-wise sum, whose outer loop is the
+// reduction, is left alone.
 // CHECK-LABEL: func.func @row_sum_parallel
 // CHECK: scf.for %{{.*}} iter_args
-// CHECK:   linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK:   linalg.fill {kiln.vectorize = "reduction"}
+// CHECK:   linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK:   linalg.reduce
 // CHECK: } {kiln.parallel}
 // CHECK-LABEL: func.func @column_sum_serial
 // CHECK-NOT: scf.for

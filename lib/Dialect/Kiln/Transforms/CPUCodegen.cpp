@@ -7,7 +7,10 @@
 // The CPU code generation strategy, one per op class, chosen by shape in
 // `chooseStrategy`: contractions (matmul, batch_matmul and contraction-like
 // generics) get cache tiles and a register tile that becomes a chain of
-// outer-product FMAs; elementwise ops get a vector along their innermost dim.
+// outer-product FMAs; reductions along the innermost dim carry a vector of
+// partial results along each row; elementwise ops (and the windows, paddings,
+// image columns and concatenations rewritten as elementwise ops or copies)
+// get a vector along their innermost dim.
 // `kiln-cpu-tile` tiles and peels so that the full tiles have static shapes;
 // `kiln-cpu-vectorize` turns those into vector code after canonicalization.
 //
@@ -15,13 +18,17 @@
 
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
+#include "CPUVectorPatterns.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
@@ -53,6 +60,10 @@ static constexpr StringLiteral kVectorizeMarker = "kiln.vectorize";
 /// f32 lanes in a 512-bit register.
 static constexpr int64_t kLanes = 16;
 
+/// Marks the loop over a row that carries a reduction's partial results, so
+/// that kiln-cpu-vectorize keeps them in a register through it.
+static constexpr StringLiteral kPartialResultsMarker = "kiln.partial_results";
+
 /// Marks the loop whose iterations kiln-outline-parallel may run on several
 /// threads: they write disjoint parts of the tiled op's output.
 static constexpr StringLiteral kParallelMarker = "kiln.parallel";
@@ -72,6 +83,19 @@ struct Strategy {
   SmallVector<int64_t> cacheOrder;
   SmallVector<int64_t> registerTiles;
   SmallVector<int64_t> registerOrder;
+  /// Contractions only: the input operand read along n and k alone (the
+  /// right-hand side), or -1. Each panel of it that one cache tile of k and
+  /// one register tile of n read is copied into a contiguous buffer once, and
+  /// every register tile of the panel's rows reads that buffer: the register
+  /// tiles then stream consecutive lines instead of a strided column, whose
+  /// rows compete for the same few L1 sets when its row stride is a large
+  /// power of two.
+  int64_t packedOperand = -1;
+  /// The n dim that the register tiles run their vectors along.
+  unsigned vectorDim = 0;
+  /// Row reductions only: the reduction dim, split into register tiles of
+  /// partial results (see tileRowReduction), or -1.
+  int64_t partialReductionDim = -1;
 };
 
 } // namespace
@@ -95,6 +119,52 @@ static bool isContiguousAlongInnermost(linalg::LinalgOp op) {
       return false;
   }
   return true;
+}
+
+/// The fewest rows (the static range of a contraction's m dim) for which
+/// copying the right-hand side's panels pays: every row's register tiles
+/// reuse the copy.
+static constexpr int64_t kMinPackedRows = 32;
+
+/// The row distances, in bytes, that the panels of a right-hand side are
+/// copied for: multiples of 512 bytes put a panel's rows in at most 8 of
+/// the 64 sets of a 48 KiB L1, which then holds too few of them. Rows a
+/// less regular distance apart spread over the sets, and the copy measured
+/// no faster than reading them in place.
+static constexpr int64_t kPackedRowStride = 512;
+
+/// The input of contraction `op` to copy panel by panel (see
+/// Strategy::packedOperand): the one it reads along `n` and `k` and not
+/// along `m`, with `n` innermost so that a panel's rows are copied as
+/// vectors; -1 when there is none, or when `m`'s static range is too small
+/// for the copy to pay.
+static int64_t packedOperand(linalg::LinalgOp op, unsigned m, unsigned n,
+                             unsigned k) {
+  int64_t rows = op.getStaticLoopRanges()[m];
+  if (!ShapedType::isDynamic(rows) && rows < kMinPackedRows)
+    return -1;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (map.getNumResults() == 0 || map.isFunctionOfDim(m) ||
+        !map.isFunctionOfDim(n) || !map.isFunctionOfDim(k))
+      continue;
+    auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
+    if (!last || last.getPosition() != n)
+      return -1;
+    // The distance between the rows of a panel (consecutive k), in bytes.
+    std::optional<unsigned> kPos =
+        map.getResultPosition(getAffineDimExpr(k, op.getContext()));
+    auto type = dyn_cast<RankedTensorType>(input->get().getType());
+    if (!kPos || !type)
+      return -1;
+    int64_t stride = 4;
+    for (int64_t size : type.getShape().drop_front(*kPos + 1))
+      stride = ShapedType::isDynamic(size) ? 0 : stride * size;
+    if (stride != 0 && stride % kPackedRowStride != 0)
+      return -1;
+    return input->getOperandNumber();
+  }
+  return -1;
 }
 
 /// The strategy for `op`, or nullopt to leave it to the scalar loops.
@@ -129,8 +199,12 @@ static std::optional<Strategy> chooseStrategy(linalg::LinalgOp op) {
     s.cacheTiles.assign(loops, 1);
     s.registerTiles.assign(loops, 1);
     // Cache tiles: a 256x256 panel of the right-hand side (256 KiB) stays
-    // in L2 while 64 rows of the left-hand side stream past it.
-    s.cacheTiles[m] = 64;
+    // in L2 while 256 rows of the left-hand side stream past it. When n is
+    // one cache tile, the m tiles are what the threads share: 64 rows then
+    // leave more of them.
+    int64_t columns = op.getStaticLoopRanges()[n];
+    bool oneColumnTile = !ShapedType::isDynamic(columns) && columns <= 256;
+    s.cacheTiles[m] = oneColumnTile ? 64 : 256;
     s.cacheTiles[n] = 256;
     s.cacheTiles[k] = 256;
     // Register tile: 8 rows x 2 vectors of the output in 16 registers,
@@ -146,6 +220,25 @@ static std::optional<Strategy> chooseStrategy(linalg::LinalgOp op) {
     }
     s.cacheOrder.append({n, k, m});
     s.registerOrder.append({n, m, k});
+    s.vectorDim = n;
+    s.packedOperand = packedOperand(op, m, n, k);
+    return s;
+  }
+
+  // A reduction along the innermost loop alone (a softmax's maximum and sum,
+  // a layer norm's mean): one row at a time, its elements added into a
+  // vector of partial results, 16 lanes per step, that one horizontal
+  // reduction ends.
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (op.getNumReductionLoops() == 1 &&
+      op.getIteratorTypesArray().back() == utils::IteratorType::reduction &&
+      isContiguousAlongInnermost(op) && !ShapedType::isDynamic(ranges.back()) &&
+      ranges.back() >= kLanes && ranges.back() % kLanes == 0) {
+    Strategy s;
+    s.name = "reduction";
+    s.registerTiles.assign(loops, 1);
+    s.registerTiles.back() = 0;
+    s.partialReductionDim = loops - 1;
     return s;
   }
 
@@ -420,9 +513,130 @@ static LogicalResult rewritePoolingAsElementwise(RewriterBase &rewriter,
   return success();
 }
 
-/// A constant padding as a fill of the padded tensor and a linalg.copy of
-/// the source into its interior, so that the copy is vectorized like any
-/// elementwise op instead of becoming a scalar copy at bufferization.
+/// The image columns of an NCHW convolution, (N, C*KH*KW, OH*OW), built as
+/// one copy per window tap instead of one gather: viewed as (N, C, KH, KW,
+/// OH, OW), the columns of tap (i, j) are the image slice that tap reads,
+/// (N, C, OH, OW), strided by the convolution's strides. Each copy is an
+/// elementwise op whose rows are contiguous in the image for a unit stride,
+/// and every other lane of a contiguous vector for a stride of 2. Replaces
+/// `im2col`, the gather, whose result type is the columns'.
+static LogicalResult rewriteIm2ColAsTapCopies(RewriterBase &rewriter,
+                                              Operation *im2col, Value image,
+                                              RankedTensorType filterType,
+                                              RankedTensorType outType,
+                                              DenseIntElementsAttr strides,
+                                              DenseIntElementsAttr dilations) {
+  auto columnsType = dyn_cast<RankedTensorType>(im2col->getResult(0).getType());
+  auto imageType = cast<RankedTensorType>(image.getType());
+  if (!columnsType || !columnsType.hasStaticShape() ||
+      !imageType.hasStaticShape() || !filterType.hasStaticShape() ||
+      !outType.hasStaticShape() || columnsType.getRank() != 3)
+    return failure();
+  int64_t n = imageType.getDimSize(0), c = imageType.getDimSize(1);
+  int64_t kh = filterType.getDimSize(2), kw = filterType.getDimSize(3);
+  int64_t oh = outType.getDimSize(2), ow = outType.getDimSize(3);
+  if (columnsType.getShape() != ArrayRef<int64_t>{n, c * kh * kw, oh * ow} ||
+      kh * kw > 64)
+    return failure();
+  Location loc = im2col->getLoc();
+  rewriter.setInsertionPoint(im2col);
+  auto tapsType = RankedTensorType::get({n, c, kh, kw, oh, ow},
+                                        columnsType.getElementType());
+  SmallVector<ReassociationIndices> toColumns = {{0}, {1, 2, 3}, {4, 5}};
+  Value columns = tensor::EmptyOp::create(rewriter, loc, tapsType.getShape(),
+                                          tapsType.getElementType());
+  auto tapType =
+      RankedTensorType::get({n, c, oh, ow}, columnsType.getElementType());
+  SmallVector<Value> taps =
+      windowTaps(rewriter, loc, image, tapType, kh, kw, strides, dilations);
+  if (taps.empty())
+    return failure();
+  SmallVector<int64_t> sizes = {n, c, 1, 1, oh, ow};
+  SmallVector<int64_t> ones(6, 1);
+  for (int64_t i = 0; i < kh; ++i) {
+    for (int64_t j = 0; j < kw; ++j) {
+      SmallVector<int64_t> offsets = {0, 0, i, j, 0, 0};
+      Value dest = tensor::ExtractSliceOp::create(
+          rewriter, loc, tapType, columns, ValueRange(), ValueRange(),
+          ValueRange(), rewriter.getDenseI64ArrayAttr(offsets),
+          rewriter.getDenseI64ArrayAttr(sizes),
+          rewriter.getDenseI64ArrayAttr(ones));
+      Value copied =
+          linalg::CopyOp::create(rewriter, loc, taps[i * kw + j], dest)
+              .getResult(0);
+      columns = tensor::InsertSliceOp::create(
+          rewriter, loc, copied, columns, ValueRange(), ValueRange(),
+          ValueRange(), rewriter.getDenseI64ArrayAttr(offsets),
+          rewriter.getDenseI64ArrayAttr(sizes),
+          rewriter.getDenseI64ArrayAttr(ones));
+    }
+  }
+  rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(im2col, columnsType,
+                                                       columns, toColumns);
+  return success();
+}
+
+/// Has a tensor inserted into a larger one (a concatenation's inputs) be
+/// computed in place: when `insert`'s source is the only result of a linalg
+/// op that is used only there and whose output's initial value is never
+/// read, that op is moved next to `insert` and writes into the slice of the
+/// destination instead, so that bufferization writes the destination
+/// directly. Any other source is copied by a linalg.copy into the slice,
+/// which is vectorized like an elementwise op instead of becoming a scalar
+/// memref copy.
+static LogicalResult rewriteInsertInPlace(RewriterBase &rewriter,
+                                          tensor::InsertSliceOp insert) {
+  RankedTensorType sourceType = insert.getSourceType();
+  if (!sourceType.hasStaticShape() || !insert.hasUnitStride() ||
+      sourceType.getRank() != insert.getDestType().getRank())
+    return failure();
+  Location loc = insert.getLoc();
+  // A fresh destination is an allocation of its own: tensor.empty ops of the
+  // same shape would be merged by CSE, and bufferization would then copy
+  // every concatenation but one out of a shared buffer.
+  if (auto empty = insert.getDest().getDefiningOp<tensor::EmptyOp>()) {
+    rewriter.setInsertionPointAfter(empty);
+    Value fresh = bufferization::AllocTensorOp::create(
+        rewriter, empty.getLoc(), empty.getType(), empty.getDynamicSizes());
+    rewriter.modifyOpInPlace(insert,
+                             [&] { insert.getDestMutable().assign(fresh); });
+  }
+  auto producer = insert.getSource().getDefiningOp<linalg::LinalgOp>();
+  if (producer && producer->getNumResults() == 1 &&
+      producer.getNumDpsInits() == 1 && producer->hasOneUse() &&
+      producer->getBlock() == insert->getBlock() &&
+      !producer.payloadUsesValueFromOperand(producer.getDpsInitOperand(0))) {
+    rewriter.moveOpBefore(producer, insert);
+    rewriter.setInsertionPoint(producer);
+    Value slice = tensor::ExtractSliceOp::create(
+        rewriter, loc, sourceType, insert.getDest(), insert.getMixedOffsets(),
+        insert.getMixedSizes(), insert.getMixedStrides());
+    rewriter.modifyOpInPlace(
+        producer, [&] { producer.getDpsInitOperand(0)->set(slice); });
+    return success();
+  }
+  if (producer && isa<linalg::CopyOp>(producer))
+    return failure();
+  rewriter.setInsertionPoint(insert);
+  Value slice = tensor::ExtractSliceOp::create(
+      rewriter, loc, sourceType, insert.getDest(), insert.getMixedOffsets(),
+      insert.getMixedSizes(), insert.getMixedStrides());
+  Value copied =
+      linalg::CopyOp::create(rewriter, loc, insert.getSource(), slice)
+          .getResult(0);
+  rewriter.modifyOpInPlace(insert,
+                           [&] { insert.getSourceMutable().assign(copied); });
+  return success();
+}
+
+/// A constant padding as a linalg.copy of the source into the interior of a
+/// fresh tensor, then a linalg.fill of each border slab (for each padded dim,
+/// the slabs below and above the source, within the source's extent along
+/// the dims before it), so that the copy is vectorized like any elementwise
+/// op instead of becoming a scalar copy at bufferization. Every write goes to
+/// a slice of the tensor that only this padding writes: a fill of the whole
+/// tensor first would be the same value for every padding of that shape, and
+/// once CSE merged those, bufferization would copy it for each of them.
 static LogicalResult rewritePadAsFillAndCopy(RewriterBase &rewriter,
                                              tensor::PadOp pad) {
   Value padding = pad.getConstantPaddingValue();
@@ -432,23 +646,180 @@ static LogicalResult rewritePadAsFillAndCopy(RewriterBase &rewriter,
       !pad.getLow().empty() || !pad.getHigh().empty())
     return failure();
   Location loc = pad.getLoc();
-  Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                        type.getElementType());
-  Value filled =
-      linalg::FillOp::create(rewriter, loc, padding, empty).getResult(0);
+  ArrayRef<int64_t> low = pad.getStaticLow();
+  ArrayRef<int64_t> shape = type.getShape();
+  ArrayRef<int64_t> sourceShape = sourceType.getShape();
   SmallVector<int64_t> ones(type.getRank(), 1);
-  auto offsets = rewriter.getDenseI64ArrayAttr(pad.getStaticLow());
-  auto sizes = rewriter.getDenseI64ArrayAttr(sourceType.getShape());
   auto strides = rewriter.getDenseI64ArrayAttr(ones);
-  Value interior = tensor::ExtractSliceOp::create(
-      rewriter, loc, sourceType, filled, ValueRange(), ValueRange(),
-      ValueRange(), offsets, sizes, strides);
-  Value copied =
-      linalg::CopyOp::create(rewriter, loc, pad.getSource(), interior)
-          .getResult(0);
-  rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
-      pad, copied, filled, ValueRange(), ValueRange(), ValueRange(), offsets,
-      sizes, strides);
+  // Writes `value`, of the shape of `sizes`, into `dest` at `offsets`.
+  auto insert = [&](Value value, Value dest, ArrayRef<int64_t> offsets,
+                    ArrayRef<int64_t> sizes) -> Value {
+    return tensor::InsertSliceOp::create(
+        rewriter, loc, value, dest, ValueRange(), ValueRange(), ValueRange(),
+        rewriter.getDenseI64ArrayAttr(offsets),
+        rewriter.getDenseI64ArrayAttr(sizes), strides);
+  };
+  auto slice = [&](Value source, ArrayRef<int64_t> offsets,
+                   ArrayRef<int64_t> sizes) -> Value {
+    return tensor::ExtractSliceOp::create(
+        rewriter, loc, RankedTensorType::get(sizes, type.getElementType()),
+        source, ValueRange(), ValueRange(), ValueRange(),
+        rewriter.getDenseI64ArrayAttr(offsets),
+        rewriter.getDenseI64ArrayAttr(sizes), strides);
+  };
+  Value result = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                         type.getElementType());
+  Value copied = linalg::CopyOp::create(rewriter, loc, pad.getSource(),
+                                        slice(result, low, sourceShape))
+                     .getResult(0);
+  result = insert(copied, result, low, sourceShape);
+  for (int64_t d = 0, rank = type.getRank(); d < rank; ++d) {
+    SmallVector<int64_t> offsets, sizes;
+    for (int64_t e = 0; e < rank; ++e) {
+      offsets.push_back(e < d ? low[e] : 0);
+      sizes.push_back(e < d ? sourceShape[e] : shape[e]);
+    }
+    int64_t high = shape[d] - low[d] - sourceShape[d];
+    for (auto [offset, size] :
+         {std::pair<int64_t, int64_t>{0, low[d]},
+          std::pair<int64_t, int64_t>{low[d] + sourceShape[d], high}}) {
+      if (size == 0)
+        continue;
+      offsets[d] = offset;
+      sizes[d] = size;
+      Value border = linalg::FillOp::create(rewriter, loc, padding,
+                                            slice(result, offsets, sizes))
+                         .getResult(0);
+      result = insert(border, result, offsets, sizes);
+    }
+  }
+  rewriter.replaceOp(pad, result);
+  return success();
+}
+
+/// Tiles `op` by `strategy`'s register tiles, marks the register tile for
+/// vectorization and returns the register loops, outermost first.
+static FailureOr<SmallVector<scf::ForOp>>
+tileRegisters(RewriterBase &rewriter, Operation *op, const Strategy &strategy,
+              ArrayRef<int64_t> sizes) {
+  FailureOr<scf::SCFTilingResult> reg =
+      tile(rewriter, op, sizes, strategy.registerOrder);
+  if (failed(reg))
+    return failure();
+  reg->tiledOps.front()->setAttr(kVectorizeMarker,
+                                 rewriter.getStringAttr(strategy.name));
+  SmallVector<scf::ForOp> loops;
+  for (LoopLikeOpInterface loop : reg->loops)
+    if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
+      loops.push_back(forOp);
+  return loops;
+}
+
+namespace {
+
+/// What copying a contraction's right-hand side panel by panel made.
+struct PackedPanels {
+  /// The contraction of one panel, reading the copy.
+  Operation *contraction;
+  /// The register loops of the copy, then the loop over the panels.
+  SmallVector<scf::ForOp> loops;
+};
+
+} // namespace
+
+/// Splits contraction `op` (one cache tile) into panels of one register
+/// tile of n each, and has each panel's contraction read its part of the
+/// right-hand side (`strategy.packedOperand`) through a copy into a fresh,
+/// contiguous tensor, itself tiled as an elementwise op. The fresh tensor is
+/// created inside the panel loop, so that every thread gets its own buffer.
+static FailureOr<PackedPanels> packPanels(RewriterBase &rewriter, Operation *op,
+                                          const Strategy &strategy) {
+  SmallVector<int64_t> sizes(strategy.registerTiles.size(), 0);
+  sizes[strategy.vectorDim] = strategy.registerTiles[strategy.vectorDim];
+  FailureOr<scf::SCFTilingResult> panels = tile(rewriter, op, sizes, {});
+  if (failed(panels))
+    return failure();
+  PackedPanels result;
+  auto contraction = cast<linalg::LinalgOp>(panels->tiledOps.front());
+  result.contraction = contraction;
+
+  OpOperand &rhs = contraction->getOpOperand(strategy.packedOperand);
+  Value panel = rhs.get();
+  Location loc = contraction.getLoc();
+  rewriter.setInsertionPoint(contraction);
+  SmallVector<OpFoldResult> panelSizes =
+      tensor::getMixedSizes(rewriter, loc, panel);
+  Value buffer = tensor::EmptyOp::create(rewriter, loc, panelSizes,
+                                         getElementTypeOrSelf(panel.getType()));
+  auto copy = linalg::CopyOp::create(rewriter, loc, panel, buffer);
+  // The contraction reads the copy through a slice of the panel's sizes:
+  // tiling it then asks the slice for its sizes, which peeling makes
+  // static, rather than the copy's loops, whose types stay dynamic.
+  SmallVector<OpFoldResult> zeros(panelSizes.size(), rewriter.getIndexAttr(0));
+  SmallVector<OpFoldResult> ones(panelSizes.size(), rewriter.getIndexAttr(1));
+  Value packed = tensor::ExtractSliceOp::create(
+      rewriter, loc, copy.getResult(0), zeros, panelSizes, ones);
+  rewriter.modifyOpInPlace(contraction, [&] { rhs.set(packed); });
+  std::optional<Strategy> copyStrategy =
+      chooseStrategy(cast<linalg::LinalgOp>(copy.getOperation()));
+  if (copyStrategy) {
+    rewriter.setInsertionPoint(copy);
+    FailureOr<SmallVector<scf::ForOp>> copyLoops = tileRegisters(
+        rewriter, copy, *copyStrategy, copyStrategy->registerTiles);
+    if (succeeded(copyLoops))
+      result.loops.append(copyLoops->begin(), copyLoops->end());
+  }
+  // Inner loops first: peeling the panel loop copies the copy's loops.
+  for (LoopLikeOpInterface loop : panels->loops)
+    if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
+      result.loops.push_back(forOp);
+  return result;
+}
+
+/// Tiles row reduction `op` by `strategy`: its parallel dims by 1, the loop
+/// over them marked for the threads when the op is large enough; then each
+/// row's reduction dim by 16 lanes of partial results, a vector that the
+/// loop over the row carries (an initial fill, an elementwise step per 16
+/// elements, and a final reduction of the 16 lanes), each marked for
+/// vectorization.
+static LogicalResult tileRowReduction(RewriterBase &rewriter,
+                                      linalg::LinalgOp op,
+                                      const Strategy &strategy) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> rows =
+      tile(rewriter, op, strategy.registerTiles, {});
+  if (failed(rows))
+    return failure();
+  SmallVector<scf::ForOp> rowLoops;
+  for (LoopLikeOpInterface loop : rows->loops)
+    if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
+      rowLoops.push_back(forOp);
+  markParallelLoop(rowLoops, strategy.registerTiles, {}, iterators, ranges);
+
+  auto row = dyn_cast<PartialReductionOpInterface>(rows->tiledOps.front());
+  if (!row)
+    return failure();
+  rewriter.setInsertionPoint(row);
+  SmallVector<OpFoldResult> lanes(ranges.size(), rewriter.getIndexAttr(0));
+  lanes[strategy.partialReductionDim] = rewriter.getIndexAttr(kLanes);
+  FailureOr<scf::SCFTilingResult> partial =
+      scf::tileReductionUsingScf(rewriter, row, lanes);
+  if (failed(partial))
+    return failure();
+  rewriter.replaceOp(row, partial->replacements);
+  StringAttr marker = rewriter.getStringAttr(strategy.name);
+  for (Operation *step : partial->tiledOps)
+    step->setAttr(kVectorizeMarker, marker);
+  for (Operation *merge : partial->mergeOps)
+    if (isa<linalg::LinalgOp>(merge))
+      merge->setAttr(kVectorizeMarker, marker);
+  for (Value init : partial->initialValues)
+    if (auto fill = init.getDefiningOp<linalg::FillOp>())
+      fill->setAttr(kVectorizeMarker, marker);
+  for (LoopLikeOpInterface loop : partial->loops)
+    loop->setAttr(kPartialResultsMarker, rewriter.getUnitAttr());
   return success();
 }
 
@@ -458,6 +829,17 @@ struct KilnCPUTilePass
     : public kiln::impl::KilnCPUTilePassBase<KilnCPUTilePass> {
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
+    // The inputs of a concatenation are written in place, before any rewrite
+    // below inserts slices of its own.
+    SmallVector<tensor::InsertSliceOp> inserts;
+    getOperation().walk([&](tensor::InsertSliceOp insert) {
+      if (isFloat32(insert.getSource()) &&
+          isa<func::FuncOp>(insert->getParentOp()))
+        inserts.push_back(insert);
+    });
+    for (tensor::InsertSliceOp insert : inserts)
+      (void)rewriteInsertInPlace(rewriter, insert);
+
     // A convolution on NCHW images is a contraction of its filter, (F, C *
     // KH * KW), with the image's columns, (C * KH * KW, OH * OW): once the
     // columns are materialized, the contraction strategy applies.
@@ -486,11 +868,18 @@ struct KilnCPUTilePass
         ++numIm2Col;
         continue;
       }
+      Value image = conv.getInputs()[0];
+      auto filterType = cast<RankedTensorType>(conv.getInputs()[1].getType());
+      auto outType = cast<RankedTensorType>(conv.getOutputs()[0].getType());
+      DenseIntElementsAttr strides = conv.getStrides();
+      DenseIntElementsAttr dilations = conv.getDilations();
       FailureOr<std::pair<Operation *, Operation *>> rewritten =
           linalg::rewriteInIm2Col(rewriter, conv);
       if (failed(rewritten))
         continue;
       ++numIm2Col;
+      (void)rewriteIm2ColAsTapCopies(rewriter, rewritten->first, image,
+                                     filterType, outType, strides, dilations);
       // One image's contraction is a plain matmul once its unit batch dim
       // is gone: filter (F, C*KH*KW) times columns (C*KH*KW, OH*OW).
       Operation *result = rewritten->second;
@@ -573,6 +962,11 @@ struct KilnCPUTilePass
       markParallelLoop(loops, sizes, {}, iterators, ranges);
     }
     for (auto &[op, strategy] : work) {
+      if (strategy.partialReductionDim >= 0) {
+        if (succeeded(tileRowReduction(rewriter, op, strategy)))
+          ++numTiled;
+        continue;
+      }
       Operation *current = op;
       rewriter.setInsertionPoint(current);
       // Tiling replaces the op: what marking needs is read first.
@@ -598,31 +992,149 @@ struct KilnCPUTilePass
         current = cache->tiledOps.front();
         rewriter.setInsertionPoint(current);
       }
-      FailureOr<scf::SCFTilingResult> reg = tile(
-          rewriter, current, strategy.registerTiles, strategy.registerOrder);
-      if (failed(reg))
+      // A packed right-hand side splits the cache tile into panels of one
+      // register tile of n first; the register tiles then leave n whole.
+      SmallVector<int64_t> registerTiles = strategy.registerTiles;
+      SmallVector<scf::ForOp> panelLoops;
+      if (strategy.packedOperand >= 0) {
+        FailureOr<PackedPanels> packed =
+            packPanels(rewriter, current, strategy);
+        if (failed(packed))
+          continue;
+        current = packed->contraction;
+        panelLoops = std::move(packed->loops);
+        registerTiles[strategy.vectorDim] = 0;
+        rewriter.setInsertionPoint(current);
+        ++numPacked;
+      }
+      FailureOr<SmallVector<scf::ForOp>> loops =
+          tileRegisters(rewriter, current, strategy, registerTiles);
+      if (failed(loops))
         continue;
-      reg->tiledOps.front()->setAttr(kVectorizeMarker,
-                                     rewriter.getStringAttr(strategy.name));
       // Peeling splits every loop into full tiles and a remainder, so that
       // the full tiles have static shapes after canonicalization. The
-      // register loops go first; peeling a cache loop then copies the
-      // register nest, so that a partial cache tile of a static dim gets
-      // static register tiles too.
-      SmallVector<scf::ForOp> loops;
-      for (LoopLikeOpInterface loop : reg->loops)
-        if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
-          loops.push_back(forOp);
+      // register loops go first, then the panel loops; peeling a cache loop
+      // then copies the nest inside it, so that a partial cache tile of a
+      // static dim gets static register tiles too.
       // Without cache tiles, the register tiles' loops are the outer ones.
       if (strategy.cacheTiles.empty())
-        markParallelLoop(loops, strategy.registerTiles, strategy.registerOrder,
+        markParallelLoop(*loops, registerTiles, strategy.registerOrder,
                          iterators, ranges);
-      linalg::peelLoops(rewriter, loops);
+      linalg::peelLoops(rewriter, *loops);
+      linalg::peelLoops(rewriter, panelLoops);
       linalg::peelLoops(rewriter, cacheLoops);
       ++numTiled;
     }
   }
 };
+
+/// Carries the vector that `loop` reads from and writes back to one of its
+/// tensor iter_args at loop-invariant indices (a reduction's partial
+/// results) in registers: the read moves before the loop, reading the
+/// iter_arg's initial value, and the write after it; the loop then yields
+/// the vector. Loops of any other shape are left alone.
+static void hoistPartialResults(RewriterBase &rewriter, scf::ForOp loop) {
+  for (BlockArgument arg : loop.getRegionIterArgs()) {
+    if (!arg.hasNUses(2))
+      continue;
+    vector::TransferReadOp read;
+    vector::TransferWriteOp write;
+    for (Operation *user : arg.getUsers()) {
+      if (auto r = dyn_cast<vector::TransferReadOp>(user))
+        read = r;
+      else if (auto w = dyn_cast<vector::TransferWriteOp>(user))
+        write = w;
+    }
+    OpOperand *yielded = loop.getTiedLoopYieldedValue(arg);
+    if (!read || !write || read.getMask() || write.getMask() ||
+        read->getBlock() != loop.getBody() ||
+        write->getBlock() != loop.getBody() || !write->hasOneUse() ||
+        !yielded || yielded->get() != write.getResult() ||
+        !read->isBeforeInBlock(write) ||
+        !isEqualConstantIntOrValueArray(
+            getAsOpFoldResult(read.getIndices()),
+            getAsOpFoldResult(write.getIndices())) ||
+        read.getVectorType() != write.getVectorType() ||
+        read.getPermutationMap() != write.getPermutationMap() ||
+        read.getInBoundsValues() != write.getInBoundsValues())
+      continue;
+    // The indices and padding must be known before the loop: constants that
+    // vectorization created inside it move out.
+    SmallVector<Value> invariants(read.getIndices());
+    invariants.push_back(read.getPadding());
+    if (!llvm::all_of(invariants, [&](Value value) {
+          if (loop.isDefinedOutsideOfLoop(value))
+            return true;
+          Operation *def = value.getDefiningOp();
+          return def && def->hasTrait<OpTrait::ConstantLike>() &&
+                 def->getBlock() == loop.getBody();
+        }))
+      continue;
+    for (Value value : invariants)
+      if (!loop.isDefinedOutsideOfLoop(value))
+        rewriter.moveOpBefore(value.getDefiningOp(), loop);
+    unsigned position = arg.getArgNumber() - loop.getNumInductionVars();
+    Value init = loop.getInitArgs()[position];
+    // The vector is read from the initial tensor before the loop.
+    rewriter.setInsertionPoint(loop);
+    IRMapping mapping;
+    mapping.map(arg, init);
+    Operation *before = rewriter.clone(*read, mapping);
+    // The loop carries the vector: the read inside becomes the carried
+    // vector, the write inside is dropped, and the tensor is yielded as is.
+    Value written = write.getVector();
+    FailureOr<LoopLikeOpInterface> carried =
+        cast<LoopLikeOpInterface>(loop.getOperation())
+            .replaceWithAdditionalYields(
+                rewriter, before->getResult(0),
+                /*replaceInitOperandUsesInLoop=*/false,
+                [&](OpBuilder &, Location, ArrayRef<BlockArgument>) {
+                  return SmallVector<Value>{written};
+                });
+    if (failed(carried))
+      return;
+    auto newLoop = cast<scf::ForOp>(carried->getOperation());
+    BlockArgument vectorArg = newLoop.getRegionIterArgs().back();
+    BlockArgument tensorArg = newLoop.getRegionIterArgs()[position];
+    auto newWrite = cast<vector::TransferWriteOp>(
+        newLoop.getTiedLoopYieldedValue(tensorArg)->get().getDefiningOp());
+    auto newRead = cast<vector::TransferReadOp>(
+        *llvm::find_if(tensorArg.getUsers(), [](Operation *user) {
+          return isa<vector::TransferReadOp>(user);
+        }));
+    rewriter.replaceAllUsesWith(newRead.getResult(), vectorArg);
+    rewriter.eraseOp(newRead);
+    rewriter.replaceAllUsesWith(newWrite.getResult(), tensorArg);
+    // The vector is written into the tensor after the loop.
+    rewriter.setInsertionPointAfter(newLoop);
+    Value result = newLoop.getResult(position);
+    auto after = vector::TransferWriteOp::create(
+        rewriter, newWrite.getLoc(), newLoop.getResults().back(), result,
+        cast<vector::TransferReadOp>(before).getIndices(),
+        newWrite.getPermutationMapAttr(), newWrite.getInBoundsAttr());
+    rewriter.replaceAllUsesExcept(result, after.getResult(), after);
+    rewriter.eraseOp(newWrite);
+    return;
+  }
+}
+
+/// How many times an odd-width tile may be split: 16 lanes, then 8, 4, 2
+/// and 1 leave at most one tile of each power of two.
+static constexpr int kSplitRounds = 5;
+
+/// The width of the tiles an odd-width register tile of `width` lanes is
+/// split into: 16 lanes while it is wider, then, for the strategies other
+/// than contractions, the widest power of two below it, so that a remainder
+/// of 7 lanes becomes vectors of 4, 2 and 1 lanes instead of 7 scalars. A
+/// contraction's remainder becomes 1-lane tiles.
+static int64_t splitWidth(linalg::LinalgOp op, int64_t width) {
+  if (width > kLanes)
+    return kLanes;
+  auto strategy = op->getAttrOfType<StringAttr>(kVectorizeMarker);
+  if (strategy && strategy.getValue() == "contraction")
+    return 1;
+  return static_cast<int64_t>(llvm::bit_floor(static_cast<uint64_t>(width)));
+}
 
 struct KilnCPUVectorizePass
     : public kiln::impl::KilnCPUVectorizePassBase<KilnCPUVectorizePass> {
@@ -636,7 +1148,7 @@ struct KilnCPUVectorizePass
     OpPassManager cleanup(func::FuncOp::getOperationName());
     cleanup.addPass(createCanonicalizerPass());
     cleanup.addPass(createCSEPass());
-    for (int round = 0; round < 3; ++round) {
+    for (int round = 0; round < kSplitRounds; ++round) {
       SmallVector<std::pair<linalg::LinalgOp, unsigned>> odd;
       func.walk([&](linalg::LinalgOp op) {
         if (!op->hasAttr(kVectorizeMarker) || op.hasDynamicShape())
@@ -652,7 +1164,7 @@ struct KilnCPUVectorizePass
         break;
       for (auto [op, dim] : odd) {
         SmallVector<int64_t> sizes(op.getNumLoops(), 0);
-        sizes[dim] = op.getStaticLoopRanges()[dim] > kLanes ? kLanes : 1;
+        sizes[dim] = splitWidth(op, op.getStaticLoopRanges()[dim]);
         rewriter.setInsertionPoint(op);
         StringAttr strategy = op->getAttrOfType<StringAttr>(kVectorizeMarker);
         FailureOr<scf::SCFTilingResult> split = tile(rewriter, op, sizes, {});
@@ -674,10 +1186,12 @@ struct KilnCPUVectorizePass
       if (op->hasAttr(kVectorizeMarker))
         marked.push_back(op);
     });
+    SmallVector<Operation *> copyReads;
     for (linalg::LinalgOp op : marked) {
       op->removeAttr(kVectorizeMarker);
       if (op.hasDynamicShape())
         continue;
+      bool isCopy = isa<linalg::CopyOp>(op.getOperation());
       rewriter.setInsertionPoint(op);
       FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
           rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
@@ -686,8 +1200,42 @@ struct KilnCPUVectorizePass
           /*createNamedContraction=*/true);
       if (failed(result))
         continue;
+      if (isCopy)
+        for (Value replacement : result->replacements)
+          if (auto write = replacement.getDefiningOp<vector::TransferWriteOp>())
+            if (auto read =
+                    write.getVector().getDefiningOp<vector::TransferReadOp>())
+              copyReads.push_back(read);
       rewriter.replaceOp(op, result->replacements);
       ++numVectorized;
+    }
+    // A copied tile is read from the tensor it is a slice of: a vector read
+    // of a whole slice written whole into another slice would fold into the
+    // slice itself, and bufferize as a scalar copy.
+    RewritePatternSet subsets(&getContext());
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(subsets);
+    (void)applyOpPatternsGreedily(copyReads, std::move(subsets));
+
+    // A reduction's partial results are read before the loop over the row
+    // and written after it, the loop carrying the vector; the write of the
+    // initial value and the read of the final one then fold away, and the
+    // partial results never reach memory.
+    SmallVector<LoopLikeOpInterface> partialLoops;
+    func.walk([&](LoopLikeOpInterface loop) {
+      if (loop->removeAttr(kPartialResultsMarker))
+        partialLoops.push_back(loop);
+    });
+    for (LoopLikeOpInterface loop : partialLoops)
+      if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
+        hoistPartialResults(rewriter, forOp);
+
+    // A window's taps with a stride of 2 read contiguous vectors and keep
+    // every other lane.
+    RewritePatternSet strided(&getContext());
+    kiln::populateDeinterleaveStridedReadPatterns(strided);
+    if (failed(applyPatternsGreedily(func, std::move(strided)))) {
+      func.emitError("kiln-cpu-vectorize: strided reads did not converge");
+      return signalPassFailure();
     }
 
     // Contractions first become outer products (a broadcast and an FMA per
@@ -705,6 +1253,10 @@ struct KilnCPUVectorizePass
     vector::populateVectorTransferPermutationMapLoweringPatterns(rest);
     if (failed(applyPatternsGreedily(func, std::move(rest))))
       return signalPassFailure();
+    if (failed(kiln::approximateVectorMath(func))) {
+      func.emitError("kiln-cpu-vectorize: math approximation did not converge");
+      return signalPassFailure();
+    }
   }
 };
 

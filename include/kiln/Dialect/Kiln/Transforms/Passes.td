@@ -99,14 +99,31 @@ def KilnFuseElementwisePass
 def KilnCPUTilePass : Pass<"kiln-cpu-tile", "func::FuncOp"> {
   let summary = "Tiles linalg ops on tensors by the CPU strategy of their class";
   let description = [{
-    First rewrites each static f32 `linalg.conv_2d_nchw_fchw` as an im2col
-    gather of the image's columns and a contraction with the filter. Then
-    chooses a strategy per linalg op on f32 tensors, by op class and shape,
-    in one place (`chooseStrategy` in CPUCodegen.cpp):
+    First has each input of a concatenation (a `tensor.insert_slice` into a
+    fresh tensor, which becomes a `bufferization.alloc_tensor`) be written in
+    place by the linalg op that computes it, or else copied in by a
+    `linalg.copy`. Then rewrites each static f32 `linalg.conv_2d_nchw_fchw`
+    as the image's columns and a contraction with the filter, the columns
+    one `linalg.copy` per window tap of the image slice the tap reads; a
+    constant `tensor.pad` as a copy into the interior of a fresh tensor and
+    a fill of each border slab; depthwise convolutions and poolings as one
+    elementwise op over their taps' slices. Then chooses a strategy per
+    linalg op on f32 tensors, by op class and shape, in one place
+    (`chooseStrategy` in CPUCodegen.cpp):
 
     - contractions (matmul, batch_matmul, contraction-like generics whose
-      output is contiguous along n): cache tiles of 64 (m) x 256 (n) x 256
-      (k), then register tiles of 8 x 32 x 1, loops ordered n, m, k;
+      output is contiguous along n): cache tiles of 256 (m; 64 when n is one
+      cache tile) x 256 (n) x 256 (k), then register tiles of 8 x 32 x 1,
+      loops ordered n, m, k. When there are at least 32 rows and the
+      right-hand side's rows are a multiple of 512 bytes apart (or an
+      unknown distance), each panel of it (a cache tile of k by 32 columns)
+      is first copied into a fresh contiguous tensor that the panel's
+      register tiles read;
+    - reductions along the innermost loop alone, of a static multiple of 16
+      elements (a softmax's maximum and sum, a layer norm's mean): tiles of
+      one row, each row's reduction carried in 16 partial results (a fill,
+      a 16-lane elementwise step, a final reduction of the lanes, each
+      marked; the loop over the row marked `kiln.partial_results`);
     - elementwise ops whose operands are contiguous (or broadcast) along
       the innermost loop: tiles of 16 along it, 1 elsewhere.
 
@@ -126,12 +143,15 @@ def KilnCPUTilePass : Pass<"kiln-cpu-tile", "func::FuncOp"> {
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::affine::AffineDialect",
+                           "::mlir::bufferization::BufferizationDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::linalg::LinalgDialect"];
   let statistics = [
     Statistic<"numTiled", "num-tiled", "Number of ops tiled">,
     Statistic<"numIm2Col", "num-im2col",
-              "Number of convolutions rewritten as image columns and a contraction">
+              "Number of convolutions rewritten as image columns and a contraction">,
+    Statistic<"numPacked", "num-packed",
+              "Number of contractions whose right-hand side is copied panel by panel">
   ];
 }
 
@@ -139,9 +159,15 @@ def KilnCPUVectorizePass : Pass<"kiln-cpu-vectorize", "func::FuncOp"> {
   let summary = "Vectorizes the static register tiles kiln-cpu-tile marked";
   let description = [{
     Vectorizes each linalg op marked `kiln.vectorize` whose shape is static
-    (the peeled remainders stay scalar loops), lowers contractions to outer
+    (the peeled remainders stay scalar loops), after splitting a tile of odd
+    width into 16-lane tiles and, except for contractions (whose remainder
+    becomes 1-lane tiles), vectors of the powers of two below the rest.
+    Carries a reduction's partial results through the loop over its row in
+    a vector; reads a tap of a window with an innermost stride of 2 to 4 as
+    one contiguous vector and a shuffle; lowers contractions to outer
     products (broadcast-FMA chains), splits 2-D transfers into one per row
-    and lowers multi-reductions to vector reductions.
+    and lowers multi-reductions to vector reductions; replaces f32 vector
+    exp, erf, tanh and log by polynomial approximations.
   }];
   let dependentDialects = ["::mlir::vector::VectorDialect",
                            "::mlir::scf::SCFDialect",
