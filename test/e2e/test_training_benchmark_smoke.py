@@ -60,7 +60,7 @@ def test_quick_run_end_to_end(tmp_path):
     for column in ("model", "batch", "optimizer", "threads", "Kiln ms/step",
                    "PyTorch ms/step", "Kiln/PyTorch", "compile s"):
         assert column in done.stdout, column
-    assert "single-threaded" in done.stdout
+    assert "geometric mean of Kiln/PyTorch, 1 thread:" in done.stdout
     assert "[training] PyTorch 1." in done.stderr
     assert done.stderr.count(": match") == 4, done.stderr
 
