@@ -104,6 +104,7 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def save_npz_atomically(path: Path, arrays: Dict[str, np.ndarray]) -> None:
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz",
                                dir=str(path.parent))
     try:

@@ -91,6 +91,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+# The helpers this script shares with run.py, beside it.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import positive, save_npz_atomically, write_atomically  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 OPSET = 17
 SEED = 0
@@ -284,30 +288,6 @@ def check_batch(model: str, batch: int, first: int, params,
     return best
 
 
-def save_npz_atomically(path: Path, arrays: Dict[str, np.ndarray]) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz",
-                               dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 class ToolError(Exception):
@@ -773,16 +753,6 @@ def name_list(text: str, known: Sequence[str], what: str) -> List[str]:
             f"{', '.join(known)})")
     return values
 
-
-def positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive integer, got '{text}'")
-    return value
 
 
 def positive_float(text: str) -> float:

@@ -23,6 +23,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from test_autodiff_gradcheck import BUILD, KILNC
+from test_training import uniform_initializer
 
 sklearn = pytest.importorskip("sklearn.datasets")
 ort = pytest.importorskip("onnxruntime")
@@ -34,9 +35,7 @@ def make_cnn(seed: int = 0) -> onnx.ModelProto:
     rng = np.random.default_rng(seed)
 
     def init(name, shape, fan_in):
-        bound = 1 / np.sqrt(fan_in)
-        return numpy_helper.from_array(
-            rng.uniform(-bound, bound, shape).astype(np.float32), name)
+        return uniform_initializer(rng, name, shape, fan_in)
 
     def const(name, value, n=16):
         return numpy_helper.from_array(np.full(n, value, np.float32), name)
@@ -149,7 +148,7 @@ def test_cnn_accuracy_and_export(setup):
 def test_mlp_accuracy(setup, tmp_path):
     """The digits MLP of test_training.py, trained by kiln-train instead of
     a Python loop, flattened images in."""
-    from test_training import make_mlp
+    from test_training import make_mlp  # noqa: E402
     onnx.save(make_mlp(), tmp_path / "mlp.onnx")
     done = subprocess.run(
         [str(KILNC), str(tmp_path / "mlp.onnx"), "--train",

@@ -27,13 +27,18 @@ sklearn = pytest.importorskip("sklearn.datasets")
 PARAMS = ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
 
 
+def uniform_initializer(rng, name, shape, fan_in):
+    """An initializer drawn as PyTorch's default Linear/Conv init does."""
+    bound = 1 / np.sqrt(fan_in)
+    return numpy_helper.from_array(
+        rng.uniform(-bound, bound, shape).astype(np.float32), name)
+
+
 def make_mlp(seed: int = 0) -> onnx.ModelProto:
     rng = np.random.default_rng(seed)
 
     def init(name, shape, fan_in):
-        bound = 1 / np.sqrt(fan_in)
-        return numpy_helper.from_array(
-            rng.uniform(-bound, bound, shape).astype(np.float32), name)
+        return uniform_initializer(rng, name, shape, fan_in)
 
     inits = [init("fc1.weight", (64, 32), 64), init("fc1.bias", (32,), 64),
              init("fc2.weight", (32, 10), 32), init("fc2.bias", (10,), 32)]
