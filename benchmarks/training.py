@@ -754,7 +754,6 @@ def name_list(text: str, known: Sequence[str], what: str) -> List[str]:
     return values
 
 
-
 def positive_float(text: str) -> float:
     try:
         value = float(text)

@@ -137,8 +137,8 @@ public:
   static Module load(const std::string &path, const std::string &function) {
     kiln_module *module = nullptr;
     detail::call([&](kiln_error **error) {
-      return kiln_module_load_function(path.c_str(), function.c_str(),
-                                       &module, error);
+      return kiln_module_load_function(path.c_str(), function.c_str(), &module,
+                                       error);
     });
     return Module(module);
   }
