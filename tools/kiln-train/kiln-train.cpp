@@ -343,6 +343,8 @@ struct TrainingModule {
   /// The step's data inputs (the model's inputs and `label`) and the
   /// eval function's.
   std::vector<ValueInfo> stepData, evalData;
+  /// The signatures, read once rather than at every step.
+  std::vector<ValueInfo> stepInputs, stepOutputs, evalInputs;
   /// The batch dimension of the step's data, or -1 if dynamic.
   int64_t staticBatch = -1, evalStaticBatch = -1;
   std::string model;
@@ -371,10 +373,13 @@ struct TrainingModule {
       model.assign(static_cast<const char *>(bytes), size);
     eval = Module::load(path, "eval");
 
-    for (const ValueInfo &input : step.inputs())
+    stepInputs = step.inputs();
+    stepOutputs = step.outputs();
+    evalInputs = eval.inputs();
+    for (const ValueInfo &input : stepInputs)
       if (!isStateName(input.name))
         stepData.push_back(input);
-    for (const ValueInfo &input : eval.inputs())
+    for (const ValueInfo &input : evalInputs)
       if (!isStateName(input.name))
         evalData.push_back(input);
     staticBatch = batchDim(stepData);
@@ -432,13 +437,14 @@ int64_t stepCount(const State &state) {
   return *it->second.data<int64_t>();
 }
 
-/// Runs `module` on the tensors named by its inputs, from `batch` or
-/// `state`.
+/// Runs `module`, whose inputs are `signature`, on the tensors they name,
+/// from `batch` or `state`.
 std::vector<Tensor> runNamed(const Module &module,
+                             const std::vector<ValueInfo> &signature,
                              const std::map<std::string, Tensor> &batch,
                              const State &state) {
   std::vector<const Tensor *> inputs;
-  for (const ValueInfo &input : module.inputs()) {
+  for (const ValueInfo &input : signature) {
     auto it = batch.find(input.name);
     if (it == batch.end())
       it = state.find(input.name);
@@ -525,7 +531,8 @@ Evaluation evaluate(const TrainingModule &tm, const Samples &samples,
     for (const ValueInfo &input : tm.evalData)
       batch.emplace(input.name,
                     samples.batch(input.name, order, begin, rows, callRows));
-    std::vector<Tensor> results = runNamed(tm.eval, batch, state);
+    std::vector<Tensor> results =
+        runNamed(tm.eval, tm.evalInputs, batch, state);
     const Tensor &y = results[outputIndex];
     Tensor label = samples.batch("label", order, begin, rows, rows);
     std::vector<int64_t> dims = y.dims();
@@ -859,8 +866,9 @@ int train(const Options &o) {
       for (const ValueInfo &input : tm.stepData)
         batch.emplace(input.name,
                       data.batch(input.name, order, begin, rows, rows));
-      std::vector<Tensor> results = runNamed(tm.step, batch, state);
-      std::vector<ValueInfo> outputs = tm.step.outputs();
+      std::vector<Tensor> results =
+          runNamed(tm.step, tm.stepInputs, batch, state);
+      const std::vector<ValueInfo> &outputs = tm.stepOutputs;
       for (size_t i = 0; i < outputs.size(); ++i) {
         if (outputs[i].name == "loss") {
           double loss = scalarOf(results[i]);
