@@ -226,16 +226,23 @@ std::vector<uint8_t> readFile(const std::string &path) {
   return bytes;
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it.
+/// Writes `bytes` to a temporary file beside `path`, then renames it. A
+/// `path` that exists and is not a regular file (/dev/null, a pipe) is
+/// written directly: renaming over it would replace the device.
 void writeFileAtomically(const std::string &path,
                          const std::vector<uint8_t> &bytes) {
-  std::string temp = path + ".tmp.XXXXXX";
-  int fd = mkstemp(&temp[0]);
+  struct stat existing;
+  bool special = stat(path.c_str(), &existing) == 0 &&
+                 !S_ISREG(existing.st_mode) && !S_ISDIR(existing.st_mode);
+  std::string temp = special ? std::string() : path + ".tmp.XXXXXX";
+  int fd = special ? open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC)
+                   : mkstemp(&temp[0]);
   auto ioError = [&](const std::string &what) {
     int error = errno;
     if (fd >= 0)
       close(fd);
-    unlink(temp.c_str());
+    if (!special)
+      unlink(temp.c_str());
     throw Error(KILN_STATUS_IO_ERROR, "cannot write " + quoted(path) + ": " +
                                           what + ": " + std::strerror(error));
   };
@@ -252,6 +259,13 @@ void writeFileAtomically(const std::string &path,
     if (wrote <= 0)
       ioError("write");
     done += static_cast<size_t>(wrote);
+  }
+  if (special) {
+    if (close(fd) != 0) {
+      fd = -1;
+      ioError("close");
+    }
+    return;
   }
   if (fchmod(fd, 0644) != 0 || fsync(fd) != 0)
     ioError("sync");

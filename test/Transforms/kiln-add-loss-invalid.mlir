@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -split-input-file -kiln-add-loss -verify-diagnostics -o /dev/null
+// RUN: kiln-opt %s -split-input-file -kiln-add-loss -verify-diagnostics -o %t
 // RUN: not kiln-opt %s -split-input-file -kiln-add-loss="loss=hinge" 2>&1 | FileCheck %s --check-prefix=LOSS
 // RUN: not kiln-opt %s -split-input-file -kiln-add-loss="output=nope" 2>&1 | FileCheck %s --check-prefix=NAME
 // RUN: not kiln-opt %s -split-input-file -kiln-add-loss="output=3" 2>&1 | FileCheck %s --check-prefix=INDEX

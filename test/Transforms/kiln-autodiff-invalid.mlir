@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -split-input-file -kiln-autodiff -verify-diagnostics -o /dev/null
+// RUN: kiln-opt %s -split-input-file -kiln-autodiff -verify-diagnostics -o %t
 
 // The loss must be a float tensor of one element.
 // expected-error @+1 {{kiln-autodiff: the loss returned by 'main' must be a floating-point tensor of one element, not 'tensor<3xf32>'}}

@@ -1,6 +1,6 @@
 // RUN: kiln-opt %s -split-input-file -kiln-autodiff="function=loss wrt=w,2" | FileCheck %s --check-prefix=WRT
 // RUN: kiln-opt %s -split-input-file -kiln-autodiff="function=loss wrt=1 replace" | FileCheck %s --check-prefix=REPLACE
-// RUN: kiln-opt %s -split-input-file -kiln-autodiff="function=loss wrt=nope" -verify-diagnostics -o /dev/null
+// RUN: kiln-opt %s -split-input-file -kiln-autodiff="function=loss wrt=nope" -verify-diagnostics -o %t
 // RUN: not kiln-opt %s -kiln-autodiff="function=loss wrt=0" 2>&1 | FileCheck %s --check-prefix=INT
 // RUN: not kiln-opt %s -kiln-autodiff="function=loss wrt=7" 2>&1 | FileCheck %s --check-prefix=RANGE
 

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -split-input-file -kiln-autodiff=replace -verify-diagnostics -o /dev/null
+// RUN: kiln-opt %s -split-input-file -kiln-autodiff=replace -verify-diagnostics -o %t
 
 // The refusals of the tile gradient rule: each says why at the op, and the
 // pass names the op it could not differentiate.

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -split-input-file -kiln-batch-norm-training -verify-diagnostics -o /dev/null
+// RUN: kiln-opt %s -split-input-file -kiln-batch-norm-training -verify-diagnostics -o %t
 // RUN: not kiln-opt %s -split-input-file -kiln-batch-norm-training="momentum=1.5" 2>&1 | FileCheck %s --check-prefix=MOMENTUM
 // MOMENTUM: kiln-batch-norm-training: momentum must be in [0, 1] (1.5
 

@@ -47,6 +47,20 @@ func.func @matmul_remainder(%a: tensor<20x16xf32>, %b: tensor<16x40xf32>, %c: te
 
 // -----
 
+// The register rows divide a cache tile's 64 rows exactly: the remainder of
+// the columns keeps static tiles of 8 rows, the loop's tile size folded from
+// its bounds, and is vectorized like the full tiles.
+// CHECK-LABEL: func.func @matmul_column_remainder
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
+// CHECK-NOT: affine.min
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x9xf32>) outs(%{{.*}} : tensor<8x9xf32>)
+func.func @matmul_column_remainder(%a: tensor<72x16xf32>, %b: tensor<16x41xf32>, %c: tensor<72x41xf32>) -> tensor<72x41xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<72x16xf32>, tensor<16x41xf32>) outs(%c : tensor<72x41xf32>) -> tensor<72x41xf32>
+  return %0 : tensor<72x41xf32>
+}
+
+// -----
+
 // A right-hand side whose rows are 800 bytes apart spreads them over the L1
 // sets: it is read in place, with register tiles of 8 x 32 x 1.
 // CHECK-LABEL: func.func @matmul_irregular_stride

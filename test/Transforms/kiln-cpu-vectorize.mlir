@@ -34,22 +34,24 @@ func.func @relu(%x: tensor<4x64xf32>, %out: tensor<4x64xf32>) -> tensor<4x64xf32
   return %0 : tensor<4x64xf32>
 }
 
-// A 17-wide remainder is split into a 16-lane tile and a 1-lane tile: no
-// vector of odd width is left.
+// A 25-wide remainder is split into tiles of the powers of two below it,
+// 16 + 8 + 1 lanes: no vector of odd width is left, and the 8 columns are
+// one vector, not 8 scalars.
 // CHECK-LABEL: func.func @odd_width
-// CHECK-NOT: vector<17xf32>
+// CHECK-NOT: vector<25xf32>
 // CHECK-DAG: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK-DAG: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<8xf32>
 // CHECK-DAG: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<1xf32>
-// CHECK-NOT: vector<17xf32>
+// CHECK-NOT: vector<25xf32>
 // CHECK: return
-func.func @odd_width(%a: tensor<8x4xf32>, %b: tensor<4x49xf32>, %c: tensor<8x49xf32>) -> tensor<8x49xf32> {
-  %0 = linalg.matmul ins(%a, %b : tensor<8x4xf32>, tensor<4x49xf32>) outs(%c : tensor<8x49xf32>) -> tensor<8x49xf32>
-  return %0 : tensor<8x49xf32>
+func.func @odd_width(%a: tensor<8x4xf32>, %b: tensor<4x57xf32>, %c: tensor<8x57xf32>) -> tensor<8x57xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<8x4xf32>, tensor<4x57xf32>) outs(%c : tensor<8x57xf32>) -> tensor<8x57xf32>
+  return %0 : tensor<8x57xf32>
 }
 
 // An elementwise op's odd remainder is split into vectors of the powers of
-// two below it: 23 lanes are 16 + 4 + 2 + 1, never a scalar loop of 7 (a
-// contraction's remainder, @odd_width above, becomes 1-lane tiles instead).
+// two below it, as a contraction's is: 23 lanes are 16 + 4 + 2 + 1, never a
+// scalar loop of 7.
 // CHECK-LABEL: func.func @odd_width_elementwise
 // CHECK-NOT: vector<1x7xf32>
 // CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<1x16xf32>

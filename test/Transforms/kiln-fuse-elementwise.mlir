@@ -1,5 +1,5 @@
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(kiln-fuse-elementwise))' | FileCheck %s
-// RUN: kiln-opt %s --split-input-file --mlir-print-op-on-diagnostic=false -o /dev/null \
+// RUN: kiln-opt %s --split-input-file --mlir-print-op-on-diagnostic=false -o %t \
 // RUN:   --pass-pipeline='builtin.module(func.func(kiln-fuse-elementwise{report=1}))' 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=REPORT
 

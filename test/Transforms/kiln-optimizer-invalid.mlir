@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -split-input-file -kiln-optimizer -verify-diagnostics -o /dev/null
+// RUN: kiln-opt %s -split-input-file -kiln-optimizer -verify-diagnostics -o %t
 // Each option is checked, naming the value it refuses.
 // RUN: not kiln-opt %s -split-input-file -kiln-optimizer="optimizer=rmsprop" 2>&1 | FileCheck %s --check-prefix=OPT
 // RUN: not kiln-opt %s -split-input-file -kiln-optimizer="lr=0" 2>&1 | FileCheck %s --check-prefix=LR

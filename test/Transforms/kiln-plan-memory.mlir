@@ -1,6 +1,6 @@
 // RUN: kiln-opt %s --split-input-file \
 // RUN:   --pass-pipeline='builtin.module(func.func(kiln-plan-memory))' | FileCheck %s
-// RUN: kiln-opt %s --split-input-file --mlir-print-op-on-diagnostic=false -o /dev/null \
+// RUN: kiln-opt %s --split-input-file --mlir-print-op-on-diagnostic=false -o %t \
 // RUN:   --pass-pipeline='builtin.module(func.func(kiln-plan-memory{report=1}))' 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=REPORT
 

@@ -171,9 +171,29 @@ int writeOutput(StringRef path, llvm::function_ref<void(raw_ostream &)> write) {
 }
 
 /// Writes a binary produced by `produce` into a temporary file beside
-/// `path`, then renames it into place.
+/// `path`, then renames it into place. A `path` that exists and is not a
+/// regular file (/dev/null, a pipe) is copied into instead: renaming over it
+/// would replace the device.
 int writeBinary(StringRef path,
                 llvm::function_ref<Error(StringRef temporary)> produce) {
+  sys::fs::file_status existing;
+  if (!sys::fs::status(path, existing) && sys::fs::exists(existing) &&
+      !sys::fs::is_regular_file(existing) &&
+      !sys::fs::is_directory(existing)) {
+    SmallString<256> temporary;
+    if (std::error_code ec =
+            sys::fs::createTemporaryFile("kilnc-output", "", temporary))
+      return fail("cannot write '" + path + "': " + ec.message());
+    Error error = produce(temporary);
+    std::error_code copied =
+        error ? std::error_code() : sys::fs::copy_file(temporary, path);
+    sys::fs::remove(temporary);
+    if (error)
+      return fail(std::move(error));
+    if (copied)
+      return fail("cannot write '" + path + "': " + copied.message());
+    return 0;
+  }
   SmallString<256> temporary;
   std::string pattern = (path + ".tmp-%%%%%%").str();
   if (std::error_code ec = sys::fs::createUniqueFile(pattern, temporary))

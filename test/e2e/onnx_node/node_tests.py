@@ -115,10 +115,14 @@ def first_error(stderr: str) -> str:
 
 def import_case(build: Path, name: str) -> CaseResult:
     model = cases_dir(build) / name / "model.onnx"
+    # The IR goes to stdout and is dropped: given "-o /dev/null", a failed
+    # translation would delete its output file, and as root that is the
+    # device itself.
     command = [str(build / "bin" / "kiln-translate"), "--import-onnx",
-               str(model), "-o", os.devnull]
+               str(model)]
     try:
-        done = subprocess.run(command, capture_output=True, text=True,
+        done = subprocess.run(command, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True,
                               timeout=IMPORT_TIMEOUT)
     except subprocess.TimeoutExpired:
         return CaseResult(name, -999, f"timed out after {IMPORT_TIMEOUT} s")

@@ -26,6 +26,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
@@ -1025,6 +1026,21 @@ struct KilnCPUTilePass
       linalg::peelLoops(rewriter, cacheLoops);
       ++numTiled;
     }
+
+    // Peeling simplifies the tile sizes of the loops it splits, but not of a
+    // loop whose step already divides its range, such as the register rows
+    // of a remainder panel: their `affine.min` sizes fold here, from the
+    // loops' bounds and steps, so that those tiles have static shapes too.
+    RewritePatternSet tileSizes(&getContext());
+    scf::populateSCFForLoopCanonicalizationPatterns(tileSizes);
+    scf::ForOp::getCanonicalizationPatterns(tileSizes, &getContext());
+    affine::AffineMinOp::getCanonicalizationPatterns(tileSizes, &getContext());
+    affine::AffineApplyOp::getCanonicalizationPatterns(tileSizes,
+                                                       &getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(tileSizes)))) {
+      getOperation().emitError("kiln-cpu-tile: tile sizes did not converge");
+      return signalPassFailure();
+    }
   }
 };
 
@@ -1123,16 +1139,12 @@ static void hoistPartialResults(RewriterBase &rewriter, scf::ForOp loop) {
 static constexpr int kSplitRounds = 5;
 
 /// The width of the tiles an odd-width register tile of `width` lanes is
-/// split into: 16 lanes while it is wider, then, for the strategies other
-/// than contractions, the widest power of two below it, so that a remainder
-/// of 7 lanes becomes vectors of 4, 2 and 1 lanes instead of 7 scalars. A
-/// contraction's remainder becomes 1-lane tiles.
-static int64_t splitWidth(linalg::LinalgOp op, int64_t width) {
+/// split into: 16 lanes while it is wider, then the widest power of two below
+/// it, so that a remainder of 7 lanes becomes vectors of 4, 2 and 1 lanes
+/// instead of 7 scalars.
+static int64_t splitWidth(int64_t width) {
   if (width > kLanes)
     return kLanes;
-  auto strategy = op->getAttrOfType<StringAttr>(kVectorizeMarker);
-  if (strategy && strategy.getValue() == "contraction")
-    return 1;
   return static_cast<int64_t>(llvm::bit_floor(static_cast<uint64_t>(width)));
 }
 
@@ -1164,7 +1176,7 @@ struct KilnCPUVectorizePass
         break;
       for (auto [op, dim] : odd) {
         SmallVector<int64_t> sizes(op.getNumLoops(), 0);
-        sizes[dim] = splitWidth(op, op.getStaticLoopRanges()[dim]);
+        sizes[dim] = splitWidth(op.getStaticLoopRanges()[dim]);
         rewriter.setInsertionPoint(op);
         StringAttr strategy = op->getAttrOfType<StringAttr>(kVectorizeMarker);
         FailureOr<scf::SCFTilingResult> split = tile(rewriter, op, sizes, {});
