@@ -44,6 +44,20 @@ func.func @relu(%x: tensor<4x64xf32>, %out: tensor<4x64xf32>) -> tensor<4x64xf32
 // CHECK-DAG: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<1xf32>
 // CHECK-NOT: vector<25xf32>
 // CHECK: return
+// The three tiles of the remainder write disjoint columns of the output:
+// all three are carried through the k loop in registers together.
+// HOIST-LABEL: func.func @odd_width
+// HOIST: scf.for {{.*}} -> (vector<8x32xf32>)
+// HOIST: %[[T16:.*]] = vector.transfer_read %{{.*}}[%{{.*}}, %c32]{{.*}} vector<8x16xf32>
+// HOIST: %[[T8:.*]] = vector.transfer_read %{{.*}}[%{{.*}}, %c48]{{.*}} vector<8x8xf32>
+// HOIST: %[[T1:.*]] = vector.transfer_read %{{.*}}[%{{.*}}, %c56]{{.*}} vector<8x1xf32>
+// HOIST: %[[K:.*]]:3 = scf.for {{.*}} iter_args(%{{.*}} = %[[T16]], %{{.*}} = %[[T8]], %{{.*}} = %[[T1]]) -> (vector<8x16xf32>, vector<8x8xf32>, vector<8x1xf32>)
+// HOIST-NOT: vector.transfer_write
+// HOIST: scf.yield
+// HOIST-NEXT: }
+// HOIST-DAG: vector.transfer_write %[[K]]#0, %{{.*}}[%{{.*}}, %c32]
+// HOIST-DAG: vector.transfer_write %[[K]]#1, %{{.*}}[%{{.*}}, %c48]
+// HOIST-DAG: vector.transfer_write %[[K]]#2, %{{.*}}[%{{.*}}, %c56]
 func.func @odd_width(%a: tensor<8x4xf32>, %b: tensor<4x57xf32>, %c: tensor<8x57xf32>) -> tensor<8x57xf32> {
   %0 = linalg.matmul ins(%a, %b : tensor<8x4xf32>, tensor<4x57xf32>) outs(%c : tensor<8x57xf32>) -> tensor<8x57xf32>
   return %0 : tensor<8x57xf32>

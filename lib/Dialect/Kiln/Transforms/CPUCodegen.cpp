@@ -1286,18 +1286,50 @@ static Value rootBuffer(Value value) {
   return value;
 }
 
-/// Keeps the one vector tile a loop reads and writes in registers: when the
-/// only memory write in `loop` is a transfer_write at loop-invariant
-/// indices, a transfer_read of the same buffer at the same indices comes
-/// before it, and every other read in the loop is of another buffer, the
-/// read moves before the loop, the write after it, and the vector is
-/// carried by the loop. Distinct root buffers never overlap: compiled
-/// functions get distinct arguments, and bufferization never lets a linalg
-/// op read a buffer it writes through a different allocation. Returns the
-/// loop that replaces `loop`, or null when nothing moved.
-static scf::ForOp hoistTileThroughLoop(RewriterBase &rewriter,
-                                       scf::ForOp loop) {
-  vector::TransferWriteOp write;
+/// How many elements along dim `dim` of its buffer `transfer` touches.
+static int64_t extentAlong(vector::TransferWriteOp transfer, unsigned dim) {
+  for (auto [i, result] :
+       llvm::enumerate(transfer.getPermutationMap().getResults()))
+    if (auto expr = dyn_cast<AffineDimExpr>(result);
+        expr && expr.getPosition() == dim)
+      return transfer.getVectorType().getDimSize(i);
+  return 1;
+}
+
+/// Whether writes `a` and `b` provably touch disjoint elements: they write
+/// the same buffer, and along some dim both start at constant indices whose
+/// ranges do not overlap (the tiles an odd-width tile was split into).
+static bool areDisjointTiles(vector::TransferWriteOp a,
+                             vector::TransferWriteOp b) {
+  if (a.getBase() != b.getBase())
+    return false;
+  for (auto [dim, indices] :
+       llvm::enumerate(llvm::zip(a.getIndices(), b.getIndices()))) {
+    std::optional<int64_t> startA = getConstantIntValue(std::get<0>(indices));
+    std::optional<int64_t> startB = getConstantIntValue(std::get<1>(indices));
+    if (!startA || !startB)
+      continue;
+    if (*startA + extentAlong(a, dim) <= *startB ||
+        *startB + extentAlong(b, dim) <= *startA)
+      return true;
+  }
+  return false;
+}
+
+/// Keeps the vector tiles a loop reads and writes in registers: when every
+/// memory write in `loop` is a transfer_write at loop-invariant indices, each
+/// preceded in the loop by a transfer_read of the same buffer at the same
+/// indices, the writes into one buffer provably touch disjoint elements (the
+/// tiles that an odd-width tile was split into), and every other read in the
+/// loop is of another buffer, the reads move before the loop, the writes
+/// after it, and the vectors are carried by the loop. Distinct root buffers
+/// never overlap: compiled functions get distinct arguments, and
+/// bufferization never lets a linalg op read a buffer it writes through a
+/// different allocation. Returns the loop that replaces `loop`, or null when
+/// nothing moved.
+static scf::ForOp hoistTilesThroughLoop(RewriterBase &rewriter,
+                                        scf::ForOp loop) {
+  SmallVector<vector::TransferWriteOp> writes;
   bool unknown = false;
   loop.getBody()->walk([&](Operation *op) {
     if (op == loop.getBody()->getTerminator())
@@ -1312,68 +1344,91 @@ static scf::ForOp hoistTileThroughLoop(RewriterBase &rewriter,
         !effects.hasEffect<MemoryEffects::Free>() &&
         !effects.hasEffect<MemoryEffects::Allocate>())
       return;
-    auto candidate = dyn_cast<vector::TransferWriteOp>(op);
-    if (!candidate || write || candidate->getBlock() != loop.getBody() ||
-        !isa<MemRefType>(candidate.getShapedType()))
+    auto write = dyn_cast<vector::TransferWriteOp>(op);
+    if (!write || write->getBlock() != loop.getBody() ||
+        !isa<MemRefType>(write.getShapedType()) || write.getMask())
       unknown = true;
-    write = candidate;
+    else
+      writes.push_back(write);
   });
-  if (unknown || !write || write.getMask())
+  if (unknown || writes.empty())
     return {};
-  for (Value operand : write->getOperands())
-    if (operand != write.getVector() && !loop.isDefinedOutsideOfLoop(operand))
-      return {};
+  llvm::SmallDenseSet<Value> roots;
+  for (auto [i, write] : llvm::enumerate(writes)) {
+    for (Value operand : write->getOperands())
+      if (operand != write.getVector() && !loop.isDefinedOutsideOfLoop(operand))
+        return {};
+    Value root = rootBuffer(write.getBase());
+    for (vector::TransferWriteOp other : ArrayRef(writes).take_front(i))
+      if (rootBuffer(other.getBase()) == root &&
+          !areDisjointTiles(other, write))
+        return {};
+    roots.insert(root);
+  }
 
-  vector::TransferReadOp read;
-  Value root = rootBuffer(write.getBase());
+  // The read of each write's tile; any other read of a written buffer stops
+  // the hoisting.
+  SmallVector<vector::TransferReadOp> reads(writes.size());
   bool aliased = false;
   loop.getBody()->walk([&](Operation *op) {
     if (auto candidate = dyn_cast<vector::TransferReadOp>(op)) {
-      if (!read && candidate->getBlock() == loop.getBody() &&
-          candidate.getBase() == write.getBase() &&
-          candidate.getIndices() == write.getIndices() &&
-          candidate.getVectorType() == write.getVectorType() &&
-          candidate.getPermutationMap() == write.getPermutationMap() &&
-          !candidate.getMask() && candidate->isBeforeInBlock(write)) {
-        read = candidate;
-        return;
+      for (auto [write, read] : llvm::zip(writes, reads)) {
+        if (!read && candidate->getBlock() == loop.getBody() &&
+            candidate.getBase() == write.getBase() &&
+            candidate.getIndices() == write.getIndices() &&
+            candidate.getVectorType() == write.getVectorType() &&
+            candidate.getPermutationMap() == write.getPermutationMap() &&
+            !candidate.getMask() && candidate->isBeforeInBlock(write)) {
+          read = candidate;
+          return;
+        }
       }
-      if (rootBuffer(candidate.getBase()) == root)
+      if (roots.contains(rootBuffer(candidate.getBase())))
         aliased = true;
       return;
     }
     if (auto load = dyn_cast<memref::LoadOp>(op)) {
-      if (rootBuffer(load.getMemRef()) == root)
+      if (roots.contains(rootBuffer(load.getMemRef())))
         aliased = true;
       return;
     }
     auto effects = dyn_cast<MemoryEffectOpInterface>(op);
     if (effects && effects.hasEffect<MemoryEffects::Read>() &&
-        op != write.getOperation())
+        !isa<vector::TransferWriteOp>(op))
       aliased = true;
   });
-  if (!read || aliased)
+  if (aliased)
     return {};
-  for (Value operand : read->getOperands())
-    if (!loop.isDefinedOutsideOfLoop(operand))
+  for (vector::TransferReadOp read : reads) {
+    if (!read)
       return {};
+    for (Value operand : read->getOperands())
+      if (!loop.isDefinedOutsideOfLoop(operand))
+        return {};
+  }
 
-  rewriter.moveOpBefore(read, loop);
-  rewriter.moveOpAfter(write, loop);
-  Value written = write.getVector();
+  SmallVector<Value> initial, written;
+  for (auto [read, write] : llvm::zip(reads, writes)) {
+    rewriter.moveOpBefore(read, loop);
+    rewriter.moveOpAfter(write, loop);
+    initial.push_back(read.getVector());
+    written.push_back(write.getVector());
+  }
   FailureOr<LoopLikeOpInterface> carried =
       cast<LoopLikeOpInterface>(loop.getOperation())
           .replaceWithAdditionalYields(
-              rewriter, read.getVector(),
+              rewriter, initial,
               /*replaceInitOperandUsesInLoop=*/true,
               [&](OpBuilder &, Location, ArrayRef<BlockArgument>) {
-                return SmallVector<Value>{written};
+                return written;
               });
   if (failed(carried))
     return {};
-  rewriter.modifyOpInPlace(write, [&] {
-    write.getValueToStoreMutable().assign((*carried)->getResults().back());
-  });
+  ValueRange results =
+      (*carried)->getResults().take_back(static_cast<unsigned>(writes.size()));
+  for (auto [write, result] : llvm::zip(writes, results))
+    rewriter.modifyOpInPlace(
+        write, [&] { write.getValueToStoreMutable().assign(result); });
   return cast<scf::ForOp>(carried->getOperation());
 }
 
@@ -1403,7 +1458,7 @@ struct KilnHoistVectorTransfersPass
     SmallVector<scf::ForOp> loops;
     getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
     for (scf::ForOp loop : loops)
-      while (scf::ForOp carried = hoistTileThroughLoop(rewriter, loop))
+      while (scf::ForOp carried = hoistTilesThroughLoop(rewriter, loop))
         loop = carried;
   }
 };
