@@ -159,6 +159,28 @@ func.func @conv(%img: tensor<1x8x10x10xf32>, %w: tensor<16x8x3x3xf32>, %out: ten
 
 // -----
 
+// Columns large enough to share (16 channels x 9 taps x 56 x 56) are
+// gathered one channel per iteration of a loop marked for the threads:
+// every iteration copies its channel of each of the 9 taps.
+// CHECK-LABEL: func.func @conv_parallel_columns
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK: %[[TAPS:.*]] = tensor.empty() : tensor<1x16x3x3x56x56xf32>
+// CHECK: %[[COLS:.*]] = scf.for %[[CH:.*]] = %{{.*}} to %[[C16]] step %{{.*}} iter_args(%{{.*}} = %[[TAPS]])
+// CHECK: tensor.extract_slice %{{.*}}[0, %[[CH]], 0, 0] [1, 1, 56, 56] [1, 1, 1, 1] : tensor<1x16x56x56xf32> to tensor<1x1x56x56xf32>
+// CHECK: tensor.extract_slice %{{.*}}[0, %[[CH]], 0, 0, 0, 0] [1, 1, 1, 1, 56, 56] [1, 1, 1, 1, 1, 1] : tensor<1x16x3x3x56x56xf32> to tensor<1x1x56x56xf32>
+// CHECK: linalg.copy {kiln.vectorize = "elementwise"}
+// CHECK: tensor.extract_slice %{{.*}}[0, %[[CH]], 2, 2, 0, 0] [1, 1, 1, 1, 56, 56] [1, 1, 1, 1, 1, 1] : tensor<1x16x3x3x56x56xf32> to tensor<1x1x56x56xf32>
+// CHECK: linalg.copy {kiln.vectorize = "elementwise"}
+// CHECK: } {kiln.parallel}
+// CHECK: tensor.collapse_shape %[[COLS]] {{\[}}[0, 1, 2, 3], [4, 5]] : tensor<1x16x3x3x56x56xf32> into tensor<144x3136xf32>
+func.func @conv_parallel_columns(%img: tensor<1x16x58x58xf32>, %w: tensor<32x16x3x3xf32>, %out: tensor<1x32x56x56xf32>) -> tensor<1x32x56x56xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%img, %w : tensor<1x16x58x58xf32>, tensor<32x16x3x3xf32>) outs(%out : tensor<1x32x56x56xf32>) -> tensor<1x32x56x56xf32>
+  return %0 : tensor<1x32x56x56xf32>
+}
+
+// -----
+
 // A 1x1 convolution with unit strides is a matmul of the filter with the
 // image itself: no columns are gathered.
 // CHECK-LABEL: func.func @pointwise

@@ -519,8 +519,10 @@ static LogicalResult rewritePoolingAsElementwise(RewriterBase &rewriter,
 /// OH, OW), the columns of tap (i, j) are the image slice that tap reads,
 /// (N, C, OH, OW), strided by the convolution's strides. Each copy is an
 /// elementwise op whose rows are contiguous in the image for a unit stride,
-/// and every other lane of a contiguous vector for a stride of 2. Replaces
-/// `im2col`, the gather, whose result type is the columns'.
+/// and every other lane of a contiguous vector for a stride of 2. When the
+/// gather is large enough to share, the copies run per channel, in a loop
+/// marked for the threads. Replaces `im2col`, the gather, whose result type
+/// is the columns'.
 static LogicalResult rewriteIm2ColAsTapCopies(RewriterBase &rewriter,
                                               Operation *im2col, Value image,
                                               RankedTensorType filterType,
@@ -552,25 +554,53 @@ static LogicalResult rewriteIm2ColAsTapCopies(RewriterBase &rewriter,
       windowTaps(rewriter, loc, image, tapType, kh, kw, strides, dilations);
   if (taps.empty())
     return failure();
-  SmallVector<int64_t> sizes = {n, c, 1, 1, oh, ow};
-  SmallVector<int64_t> ones(6, 1);
-  for (int64_t i = 0; i < kh; ++i) {
-    for (int64_t j = 0; j < kw; ++j) {
-      SmallVector<int64_t> offsets = {0, 0, i, j, 0, 0};
-      Value dest = tensor::ExtractSliceOp::create(
-          rewriter, loc, tapType, columns, ValueRange(), ValueRange(),
-          ValueRange(), rewriter.getDenseI64ArrayAttr(offsets),
-          rewriter.getDenseI64ArrayAttr(sizes),
-          rewriter.getDenseI64ArrayAttr(ones));
-      Value copied =
-          linalg::CopyOp::create(rewriter, loc, taps[i * kw + j], dest)
-              .getResult(0);
-      columns = tensor::InsertSliceOp::create(
-          rewriter, loc, copied, columns, ValueRange(), ValueRange(),
-          ValueRange(), rewriter.getDenseI64ArrayAttr(offsets),
-          rewriter.getDenseI64ArrayAttr(sizes),
-          rewriter.getDenseI64ArrayAttr(ones));
+  // Copies every tap's channels [channel, channel + count) into `dest`.
+  auto copyTaps = [&](OpBuilder &b, Value dest, OpFoldResult channel,
+                      int64_t count) {
+    auto sliceType =
+        RankedTensorType::get({n, count, oh, ow}, columnsType.getElementType());
+    SmallVector<OpFoldResult> tapOffsets = {b.getIndexAttr(0), channel,
+                                            b.getIndexAttr(0),
+                                            b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> tapSizes =
+        getAsIndexOpFoldResult(b.getContext(), {n, count, oh, ow});
+    SmallVector<OpFoldResult> sizes =
+        getAsIndexOpFoldResult(b.getContext(), {n, count, 1, 1, oh, ow});
+    SmallVector<OpFoldResult> ones(6, b.getIndexAttr(1));
+    for (int64_t i = 0; i < kh; ++i) {
+      for (int64_t j = 0; j < kw; ++j) {
+        Value tap = taps[i * kw + j];
+        if (count != c)
+          tap = tensor::ExtractSliceOp::create(
+              b, loc, sliceType, tap, tapOffsets, tapSizes,
+              ArrayRef(ones).take_front(4));
+        SmallVector<OpFoldResult> offsets = {
+            b.getIndexAttr(0), channel,          b.getIndexAttr(i),
+            b.getIndexAttr(j), b.getIndexAttr(0), b.getIndexAttr(0)};
+        Value slot = tensor::ExtractSliceOp::create(b, loc, sliceType, dest,
+                                                    offsets, sizes, ones);
+        Value copied = linalg::CopyOp::create(b, loc, tap, slot).getResult(0);
+        dest = tensor::InsertSliceOp::create(b, loc, copied, dest, offsets,
+                                             sizes, ones);
+      }
     }
+    return dest;
+  };
+  // A gather large enough to share runs one channel per iteration of a loop
+  // the threads split: every iteration writes its own channel of every tap.
+  if (c > 1 && isWorthSharing({n, c, kh, kw, oh, ow})) {
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value channels = arith::ConstantIndexOp::create(rewriter, loc, c);
+    auto loop = scf::ForOp::create(
+        rewriter, loc, zero, channels, one, ValueRange{columns},
+        [&](OpBuilder &b, Location loc, Value channel, ValueRange args) {
+          scf::YieldOp::create(b, loc, copyTaps(b, args[0], channel, 1));
+        });
+    loop->setAttr(kParallelMarker, rewriter.getUnitAttr());
+    columns = loop.getResult(0);
+  } else {
+    columns = copyTaps(rewriter, columns, rewriter.getIndexAttr(0), c);
   }
   rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(im2col, columnsType,
                                                        columns, toColumns);
