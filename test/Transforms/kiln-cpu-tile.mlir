@@ -214,12 +214,12 @@ func.func @depthwise(%img: tensor<1x4x6x6xf32>, %w: tensor<4x2x2xf32>, %out: ten
 // -----
 
 // A constant padding is a vectorizable copy into the interior of a fresh
-// tensor, then a fill of each border slab: the rows below the source (2),
-// then, within the source's rows, the columns left and right of it. No fill
-// covers the whole tensor, so that paddings of one shape share no value
-// once CSE has run.
+// tensor (an allocation of its own), then a fill of each border slab: the
+// rows below the source (2), then, within the source's rows, the columns
+// left and right of it. No fill covers the whole tensor, so that paddings of
+// one shape share no value once CSE has run.
 // CHECK-LABEL: func.func @pad
-// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<6x34xf32>
+// CHECK: %[[EMPTY:.*]] = bufferization.alloc_tensor() : tensor<6x34xf32>
 // CHECK-NOT: linalg.fill {{.*}} tensor<6x34xf32>
 // CHECK: %[[INNER:.*]] = tensor.extract_slice %[[EMPTY]][0, 1] [4, 32] [1, 1] : tensor<6x34xf32> to tensor<4x32xf32>
 // CHECK: linalg.copy {kiln.vectorize = "elementwise"} ins(%{{.*}} : tensor<1x16xf32>)
@@ -232,6 +232,34 @@ func.func @depthwise(%img: tensor<1x4x6x6xf32>, %w: tensor<4x2x2xf32>, %out: ten
 func.func @pad(%x: tensor<4x32xf32>) -> tensor<6x34xf32> {
   %zero = arith.constant 0.0 : f32
   %0 = tensor.pad %x low[0, 1] high[2, 1] {
+  ^bb0(%i: index, %j: index):
+    tensor.yield %zero : f32
+  } : tensor<4x32xf32> to tensor<6x34xf32>
+  return %0 : tensor<6x34xf32>
+}
+
+// -----
+
+// A padded source that an elementwise op computes, used only there, is
+// written by that op into the padding's interior: no copy is left.
+// CHECK-LABEL: func.func @pad_in_place
+// CHECK: %[[PADDED:.*]] = bufferization.alloc_tensor() : tensor<6x34xf32>
+// CHECK: %[[INNER:.*]] = tensor.extract_slice %[[PADDED]][0, 1] [4, 32] [1, 1] : tensor<6x34xf32> to tensor<4x32xf32>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[INNER]])
+// CHECK: linalg.generic {{.*}}kiln.vectorize = "elementwise"
+// CHECK-NOT: linalg.copy
+// CHECK: return
+#pad_id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @pad_in_place(%x: tensor<4x32xf32>) -> tensor<6x34xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<4x32xf32>
+  %relu = linalg.generic {indexing_maps = [#pad_id, #pad_id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x32xf32>) outs(%empty : tensor<4x32xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<4x32xf32>
+  %0 = tensor.pad %relu low[0, 1] high[2, 1] {
   ^bb0(%i: index, %j: index):
     tensor.yield %zero : f32
   } : tensor<4x32xf32> to tensor<6x34xf32>

@@ -660,11 +660,13 @@ static LogicalResult rewriteInsertInPlace(RewriterBase &rewriter,
   return success();
 }
 
-/// A constant padding as a linalg.copy of the source into the interior of a
-/// fresh tensor, then a linalg.fill of each border slab (for each padded dim,
-/// the slabs below and above the source, within the source's extent along
-/// the dims before it), so that the copy is vectorized like any elementwise
-/// op instead of becoming a scalar copy at bufferization. Every write goes to
+/// A constant padding as the source written into the interior of a fresh
+/// tensor, then a linalg.fill of each border slab (for each padded dim, the
+/// slabs below and above the source, within the source's extent along the
+/// dims before it). The source's producer writes the interior itself when it
+/// can (see rewriteInsertInPlace), which saves a pass over the image; else a
+/// linalg.copy does, vectorized like any elementwise op instead of becoming a
+/// scalar copy at bufferization. Every write goes to
 /// a slice of the tensor that only this padding writes: a fill of the whole
 /// tensor first would be the same value for every padding of that shape, and
 /// once CSE merged those, bufferization would copy it for each of them.
@@ -700,10 +702,13 @@ static LogicalResult rewritePadAsFillAndCopy(RewriterBase &rewriter,
   };
   Value result = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
                                          type.getElementType());
-  Value copied = linalg::CopyOp::create(rewriter, loc, pad.getSource(),
-                                        slice(result, low, sourceShape))
-                     .getResult(0);
-  result = insert(copied, result, low, sourceShape);
+  // The source goes into the interior as a concatenation's input does: its
+  // producer writes there directly when it can, else a copy does.
+  auto interior = tensor::InsertSliceOp::create(
+      rewriter, loc, pad.getSource(), result, ValueRange(), ValueRange(),
+      ValueRange(), rewriter.getDenseI64ArrayAttr(low),
+      rewriter.getDenseI64ArrayAttr(sourceShape), strides);
+  result = interior.getResult();
   for (int64_t d = 0, rank = type.getRank(); d < rank; ++d) {
     SmallVector<int64_t> offsets, sizes;
     for (int64_t e = 0; e < rank; ++e) {
@@ -725,6 +730,8 @@ static LogicalResult rewritePadAsFillAndCopy(RewriterBase &rewriter,
     }
   }
   rewriter.replaceOp(pad, result);
+  // Once the padding is gone, the interior's insert is its source's only use.
+  (void)rewriteInsertInPlace(rewriter, interior);
   return success();
 }
 
