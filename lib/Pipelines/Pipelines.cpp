@@ -89,7 +89,8 @@ static std::string stagePipeline(Stage stage, const PipelineOptions &options) {
   case Stage::Vector:
     return std::string("func.func(kiln-fuse-elementwise{report=") +
            (options.reportFusion ? "1" : "0") +
-           "},kiln-cpu-tile,canonicalize,cse,kiln-cpu-vectorize,canonicalize,"
+           "},kiln-cpu-tile{report=" + (options.reportFusion ? "1" : "0") +
+           "},canonicalize,cse,kiln-cpu-vectorize,canonicalize,"
            "cse)";
   case Stage::Bufferized:
     // Folding views into the vector transfers and CSE let a contraction's

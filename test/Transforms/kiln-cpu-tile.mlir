@@ -1,4 +1,7 @@
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(kiln-cpu-tile,canonicalize))' | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --mlir-print-op-on-diagnostic=false -o %t \
+// RUN:   --pass-pipeline='builtin.module(func.func(kiln-cpu-tile{report=1}))' 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=REPORT
 
 // A matmul gets cache tiles (n 256, k 256, m 256) and register tiles
 // (m 8, k 1) over panels of 32 columns, the register tile marked for
@@ -489,4 +492,86 @@ func.func @column_sum_serial(%x: tensor<512x256xf32>, %out: tensor<256xf32>) -> 
     linalg.yield %s : f32
   } -> tensor<256xf32>
   return %0 : tensor<256xf32>
+}
+
+// -----
+
+// A convolution's product (filters x image positions) whose image is read
+// only by an elementwise op is fused with it: a loop over tiles of 4 image
+// rows (112 positions, whole vectors; 7 rows would be 196), marked for the
+// threads, and one over tiles of the 16 filters (a single tile, folded
+// away). Each tile broadcasts its part of the bias, accumulates its
+// part of the product onto it, and applies the activation; the product is
+// never reshaped to the whole image.
+// REPORT: remark: fusion: 1 convolution product(s) fused with their elementwise consumer
+// REPORT-NOT: remark: fusion
+// CHECK-LABEL: func.func @conv_epilogue
+// CHECK-NOT: output_shape [1, 16, 28, 28]
+// CHECK: %[[OUT:.*]] = scf.for %{{.*}} = %c0 to %c28 step %c4 iter_args
+// CHECK: linalg.broadcast {{.*}} dimensions = [1]
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"}
+// CHECK: tensor.expand_shape {{.*}} output_shape [1, 16, 4, 28] : tensor<16x112xf32> into tensor<1x16x4x28xf32>
+// CHECK: arith.maximumf
+// CHECK: } {kiln.parallel}
+// CHECK: return %[[OUT]]
+#ep_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_epilogue(%w: tensor<16x8xf32>, %cols: tensor<8x784xf32>, %bias: tensor<16xf32>) -> tensor<1x16x28x28xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x16x28x28xf32>
+  %b = linalg.broadcast ins(%bias : tensor<16xf32>) outs(%e : tensor<1x16x28x28xf32>) dimensions = [0, 2, 3]
+  %init = tensor.collapse_shape %b [[0, 1], [2, 3]] : tensor<1x16x28x28xf32> into tensor<16x784xf32>
+  %p = linalg.matmul ins(%w, %cols : tensor<16x8xf32>, tensor<8x784xf32>) outs(%init : tensor<16x784xf32>) -> tensor<16x784xf32>
+  %img = tensor.expand_shape %p [[0, 1], [2, 3]] output_shape [1, 16, 28, 28] : tensor<16x784xf32> into tensor<1x16x28x28xf32>
+  %out = tensor.empty() : tensor<1x16x28x28xf32>
+  %r = linalg.generic {indexing_maps = [#ep_id, #ep_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%img : tensor<1x16x28x28xf32>) outs(%out : tensor<1x16x28x28xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x16x28x28xf32>
+  return %r : tensor<1x16x28x28xf32>
+}
+
+// -----
+
+// The image is also returned: the product is needed whole, and nothing is
+// fused.
+// CHECK-LABEL: func.func @conv_epilogue_shared
+// CHECK: tensor.expand_shape {{.*}} output_shape [1, 16, 28, 28]
+// CHECK-NOT: dimensions = [1]
+#eps_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_epilogue_shared(%w: tensor<16x8xf32>, %cols: tensor<8x784xf32>, %init: tensor<16x784xf32>) -> (tensor<1x16x28x28xf32>, tensor<1x16x28x28xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %p = linalg.matmul ins(%w, %cols : tensor<16x8xf32>, tensor<8x784xf32>) outs(%init : tensor<16x784xf32>) -> tensor<16x784xf32>
+  %img = tensor.expand_shape %p [[0, 1], [2, 3]] output_shape [1, 16, 28, 28] : tensor<16x784xf32> into tensor<1x16x28x28xf32>
+  %out = tensor.empty() : tensor<1x16x28x28xf32>
+  %r = linalg.generic {indexing_maps = [#eps_id, #eps_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%img : tensor<1x16x28x28xf32>) outs(%out : tensor<1x16x28x28xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x16x28x28xf32>
+  return %r, %img : tensor<1x16x28x28xf32>, tensor<1x16x28x28xf32>
+}
+
+// -----
+
+// 128 filters make two tiles, and each row tile's columns (1152 x 112
+// floats, 516 KiB) would leave L2 between them: nothing is fused.
+// CHECK-LABEL: func.func @conv_epilogue_large_columns
+// CHECK: tensor.expand_shape {{.*}} output_shape [1, 128, 28, 28]
+// CHECK-NOT: output_shape [1, 64,
+#epl_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_epilogue_large_columns(%w: tensor<128x1152xf32>, %cols: tensor<1152x784xf32>, %init: tensor<128x784xf32>) -> tensor<1x128x28x28xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = linalg.matmul ins(%w, %cols : tensor<128x1152xf32>, tensor<1152x784xf32>) outs(%init : tensor<128x784xf32>) -> tensor<128x784xf32>
+  %img = tensor.expand_shape %p [[0, 1], [2, 3]] output_shape [1, 128, 28, 28] : tensor<128x784xf32> into tensor<1x128x28x28xf32>
+  %out = tensor.empty() : tensor<1x128x28x28xf32>
+  %r = linalg.generic {indexing_maps = [#epl_id, #epl_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%img : tensor<1x128x28x28xf32>) outs(%out : tensor<1x128x28x28xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x128x28x28xf32>
+  return %r : tensor<1x128x28x28xf32>
 }

@@ -178,8 +178,7 @@ int writeBinary(StringRef path,
                 llvm::function_ref<Error(StringRef temporary)> produce) {
   sys::fs::file_status existing;
   if (!sys::fs::status(path, existing) && sys::fs::exists(existing) &&
-      !sys::fs::is_regular_file(existing) &&
-      !sys::fs::is_directory(existing)) {
+      !sys::fs::is_regular_file(existing) && !sys::fs::is_directory(existing)) {
     SmallString<256> temporary;
     if (std::error_code ec =
             sys::fs::createTemporaryFile("kilnc-output", "", temporary))

@@ -127,6 +127,15 @@ def KilnCPUTilePass : Pass<"kiln-cpu-tile", "func::FuncOp"> {
     - elementwise ops whose operands are contiguous (or broadcast) along
       the innermost loop: tiles of 16 along it, 1 elsewhere.
 
+    A convolution's product whose image is read only by an elementwise op
+    (its activation, a residual addition) is first fused with it, tile by
+    tile: a loop nest over tiles of whole image rows (at most 256
+    positions) and of filters, each computing its part of the product from
+    its part of the bias broadcast (or fill) and applying the elementwise
+    op to it while it is in cache. The tiles divide the image and the
+    filters; their contraction and elementwise op then take the strategies
+    below.
+
     The register-tile loops are peeled, so that after canonicalization every
     full tile has a static shape; the tiled op is marked `kiln.vectorize`
     for `kiln-cpu-vectorize`. Other ops are left to the scalar loops.
@@ -146,12 +155,19 @@ def KilnCPUTilePass : Pass<"kiln-cpu-tile", "func::FuncOp"> {
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::linalg::LinalgDialect"];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark per function with the number of convolution "
+           "products fused with their elementwise consumer">
+  ];
   let statistics = [
     Statistic<"numTiled", "num-tiled", "Number of ops tiled">,
     Statistic<"numIm2Col", "num-im2col",
               "Number of convolutions rewritten as image columns and a contraction">,
     Statistic<"numPacked", "num-packed",
-              "Number of contractions whose right-hand side is copied panel by panel">
+              "Number of contractions whose right-hand side is copied panel by panel">,
+    Statistic<"numEpilogues", "num-epilogues",
+              "Number of convolution products fused with their elementwise consumer">
   ];
 }
 
