@@ -504,6 +504,7 @@ func.func @column_sum_serial(%x: tensor<512x256xf32>, %out: tensor<256xf32>) -> 
 // part of the product onto it, and applies the activation; the product is
 // never reshaped to the whole image.
 // REPORT: remark: fusion: 1 convolution product(s) fused with their elementwise consumer
+// REPORT: remark: fusion: 1 convolution product(s) fused with their elementwise consumer
 // REPORT-NOT: remark: fusion
 // CHECK-LABEL: func.func @conv_epilogue
 // CHECK-NOT: output_shape [1, 16, 28, 28]
@@ -574,4 +575,46 @@ func.func @conv_epilogue_large_columns(%w: tensor<128x1152xf32>, %cols: tensor<1
     linalg.yield %m : f32
   } -> tensor<1x128x28x28xf32>
   return %r : tensor<1x128x28x28xf32>
+}
+
+// -----
+
+// A 14x14 image is one row tile: its 64 filters are split into 4 tiles of
+// 16, and the loop over them is the one marked for the threads.
+// CHECK-LABEL: func.func @conv_epilogue_small_image
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c16 iter_args
+// CHECK: tensor.expand_shape {{.*}} output_shape [1, 16, 14, 14] : tensor<16x196xf32> into tensor<1x16x14x14xf32>
+// CHECK: } {kiln.parallel}
+#epsm_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_epilogue_small_image(%w: tensor<64x64xf32>, %cols: tensor<64x196xf32>, %init: tensor<64x196xf32>) -> tensor<1x64x14x14xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = linalg.matmul ins(%w, %cols : tensor<64x64xf32>, tensor<64x196xf32>) outs(%init : tensor<64x196xf32>) -> tensor<64x196xf32>
+  %img = tensor.expand_shape %p [[0, 1], [2, 3]] output_shape [1, 64, 14, 14] : tensor<64x196xf32> into tensor<1x64x14x14xf32>
+  %out = tensor.empty() : tensor<1x64x14x14xf32>
+  %r = linalg.generic {indexing_maps = [#epsm_id, #epsm_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%img : tensor<1x64x14x14xf32>) outs(%out : tensor<1x64x14x14xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x64x14x14xf32>
+  return %r : tensor<1x64x14x14xf32>
+}
+
+// -----
+
+// Cache tiles that divide their dims: 448 columns are 2 tiles of 224 (not
+// 256 and a remainder of 192 that would run after the threads' loop), and
+// 96 rows of a single column tile are 2 tiles of 48 (not 64 and 32).
+// CHECK-LABEL: func.func @matmul_dividing_tiles
+// CHECK: scf.for %{{.*}} = %c0 to %c448 step %c224
+// CHECK-NOT: scf.for %{{.*}} = %c0 to %c448 step %c256
+// CHECK-LABEL: func.func @matmul_dividing_rows
+// CHECK: scf.for %{{.*}} = %c0 to %c96 step %c48
+func.func @matmul_dividing_tiles(%a: tensor<64x16xf32>, %b: tensor<16x448xf32>, %c: tensor<64x448xf32>) -> tensor<64x448xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<64x16xf32>, tensor<16x448xf32>) outs(%c : tensor<64x448xf32>) -> tensor<64x448xf32>
+  return %0 : tensor<64x448xf32>
+}
+func.func @matmul_dividing_rows(%a: tensor<96x16xf32>, %b: tensor<16x64xf32>, %c: tensor<96x64xf32>) -> tensor<96x64xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<96x16xf32>, tensor<16x64xf32>) outs(%c : tensor<96x64xf32>) -> tensor<96x64xf32>
+  return %0 : tensor<96x64xf32>
 }

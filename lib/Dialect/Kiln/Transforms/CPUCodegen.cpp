@@ -168,6 +168,18 @@ static int64_t packedOperand(linalg::LinalgOp op, unsigned m, unsigned n,
   return -1;
 }
 
+/// A cache tile of at most `limit` for a dim of `range`: the largest
+/// multiple of `multiple` that divides the range and is at least half the
+/// limit, else the limit itself.
+static int64_t dividingTile(int64_t range, int64_t limit, int64_t multiple) {
+  if (ShapedType::isDynamic(range) || range <= limit)
+    return limit;
+  for (int64_t tile = limit; tile >= limit / 2; tile -= multiple)
+    if (range % tile == 0)
+      return tile;
+  return limit;
+}
+
 /// The strategy for `op`, or nullopt to leave it to the scalar loops.
 static std::optional<Strategy> chooseStrategy(linalg::LinalgOp op) {
   if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0 ||
@@ -203,10 +215,14 @@ static std::optional<Strategy> chooseStrategy(linalg::LinalgOp op) {
     // in L2 while 256 rows of the left-hand side stream past it. When n is
     // one cache tile, the m tiles are what the threads share: 64 rows then
     // leave more of them.
+    // A tile a little smaller that divides its dim exactly is taken instead:
+    // the remainder tile of a parallel dim would run after the threads'
+    // loop, on one thread.
     int64_t columns = op.getStaticLoopRanges()[n];
     bool oneColumnTile = !ShapedType::isDynamic(columns) && columns <= 256;
-    s.cacheTiles[m] = oneColumnTile ? 64 : 256;
-    s.cacheTiles[n] = 256;
+    s.cacheTiles[m] =
+        dividingTile(op.getStaticLoopRanges()[m], oneColumnTile ? 64 : 256, 8);
+    s.cacheTiles[n] = dividingTile(columns, 256, 2 * kLanes);
     s.cacheTiles[k] = 256;
     // Register tile: 8 rows x 2 vectors of the output in 16 registers,
     // one step of k at a time (a broadcast and 2 FMAs per row).
@@ -743,6 +759,10 @@ static constexpr int64_t kEpilogueColumns = 256;
 /// into vectors too short to pay for the pass over memory saved.
 static constexpr int64_t kMinEpilogueColumns = 64;
 
+/// The fewest tiles a fused epilogue worth sharing between threads is split
+/// into, when its filters allow.
+static constexpr int64_t kMinEpilogueTiles = 4;
+
 /// The most bytes of the columns that one row tile of a fused epilogue reads
 /// when the filters take several tiles: they must stay in L2 from one
 /// filter tile to the next. (Measured on 3x3 convolutions: 128 filters on
@@ -844,6 +864,12 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
   if (filtersPerTile != filters &&
       reduction * tileColumns * 4 > kEpilogueColumnBytes)
     return failure();
+  // A small image is one row tile: its filters then make the tiles that
+  // the threads share, at least kMinEpilogueTiles of them when they divide.
+  bool shared = isWorthSharing({filters, columns, reduction});
+  while (shared && filtersPerTile % 16 == 0 &&
+         filters / filtersPerTile * (height / rowsPerTile) < kMinEpilogueTiles)
+    filtersPerTile /= 2;
 
   // What initialized the product: a bias broadcast over the image, a fill,
   // or any other tensor, sliced.
@@ -956,7 +982,7 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
       });
   // The threads share the row tiles, or the filter tiles when the image is
   // one row tile.
-  if (isWorthSharing({filters, columns, reduction})) {
+  if (shared) {
     scf::ForOp shared = height / rowsPerTile > 1 ? rowLoop : filterLoop;
     if (shared == rowLoop || filters / filtersPerTile > 1)
       shared->setAttr(kParallelMarker, rewriter.getUnitAttr());
