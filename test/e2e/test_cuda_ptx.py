@@ -79,6 +79,23 @@ def _small_models():
                           helper.make_node("Sigmoid", ["g"], ["y"])],
                          [_float("x", ["N", 12])], [_float("y", ["N", 7])],
                          [_weight("w", [7, 12], 5), _weight("b", [7], 6)]),
+        # Matmuls that kiln-gpu-tile-matmul makes shared-memory kernels of:
+        # tile-sized, odd-sized, batched, and with a dynamic batch.
+        "matmul_square": ([helper.make_node("MatMul", ["a", "b"], ["y"])],
+                          [_float("a", [128, 128]), _float("b", [128, 128])],
+                          [_float("y", [128, 128])], []),
+        "matmul_odd": ([helper.make_node("MatMul", ["a", "b"], ["y"])],
+                       [_float("a", [100, 33])], [_float("y", [100, 70])],
+                       [_weight("b", [33, 70], 7)]),
+        "matmul_batch": ([helper.make_node("MatMul", ["a", "b"], ["y"])],
+                         [_float("a", [2, 3, 100, 33]),
+                          _float("b", [2, 3, 33, 70])],
+                         [_float("y", [2, 3, 100, 70])], []),
+        "matmul_dynamic_batch": ([helper.make_node("MatMul", ["a", "b"],
+                                                   ["y"])],
+                                 [_float("a", ["N", 65, 40]),
+                                  _float("b", ["N", 40, 129])],
+                                 [_float("y", ["N", 65, 129])], []),
     }
     models = {}
     for name, (nodes, inputs, outputs, initializers) in cases.items():
@@ -158,6 +175,23 @@ def test_elementwise_chain_is_one_kernel(ptx):
     assert out.read_text().count(".entry ") == 3
 
 
+MATMULS = sorted(name for name in SMALL if name.startswith("matmul_"))
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("name", MATMULS)
+def test_matmul_kernel_uses_shared_memory(ptx, name, arch):
+    # kiln-gpu-tile-matmul: the A and B tiles go through shared memory,
+    # with barriers between the copies and the multiply-adds.
+    out, stderr = ptx[(name, arch)]
+    assert out is not None, stderr
+    text = out.read_text()
+    assert ".shared .align" in text
+    for instruction in ("ld.shared.", "st.shared.", "bar.sync",
+                        "fma.rn.f32"):
+        assert instruction in text, f"{name} {arch}: no {instruction}"
+
+
 def _elf_symbol_bytes(path: Path, symbol: str) -> bytes:
     """The bytes of a defined dynamic symbol of an ELF64 shared library."""
     data = path.read_bytes()
@@ -182,6 +216,22 @@ def _elf_symbol_bytes(path: Path, symbol: str) -> bytes:
     raise AssertionError(f"{path.name} does not export {symbol}")
 
 
+def _elf_sections(path: Path) -> dict:
+    """Section name -> (type, size) of an ELF64 file."""
+    data = path.read_bytes()
+    assert data[:4] == b"\x7fELF" and data[4] == 2
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+    sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
+                for i in range(shnum)]
+    names = sections[shstrndx][4]
+    result = {}
+    for name, kind, _, _, _, size, _, _, _, _ in sections:
+        end = data.index(b"\0", names + name)
+        result[data[names + name:end].decode()] = (kind, size)
+    return result
+
+
 @lru_cache(maxsize=None)
 def cuda_library(workdir: Path, name: str) -> Path:
     out = workdir / f"{name}.cuda.so"
@@ -202,6 +252,12 @@ def test_library_is_a_cuda_module(workdir, name):
     assert ldd.returncode == 0, ldd.stderr
     for forbidden in ("libcuda", "libcudart", "libMLIR", "libLLVM"):
         assert forbidden not in ldd.stdout, ldd.stdout
+    # The constructor that loads the kernels must be in .init_array: the
+    # loader ignores .ctors in a shared library, and every launch would then
+    # find its module not loaded.
+    sections = _elf_sections(lib)
+    assert ".ctors" not in sections
+    assert sections.get(".init_array", (0, 0))[1] >= 8, sorted(sections)
 
 
 def test_rejects_bad_arch(workdir):

@@ -66,8 +66,12 @@ createTargetMachine(const CPUTargetOptions &options) {
       : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
       : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
                               : llvm::CodeGenOptLevel::None;
+  // Constructors (a CUDA module's kernel loading) go in .init_array, which
+  // the loader runs; it ignores .ctors in a shared library.
+  llvm::TargetOptions targetOptions;
+  targetOptions.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> machine(
-      target->createTargetMachine(triple, cpu, features, llvm::TargetOptions(),
+      target->createTargetMachine(triple, cpu, features, targetOptions,
                                   llvm::Reloc::PIC_, std::nullopt, level));
   if (!machine)
     return llvm::createStringError("cannot create a target machine for CPU "

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
@@ -25,6 +26,10 @@ namespace kiln {
 
 #define GEN_PASS_REGISTRATION
 #include "kiln/Target/CUDA/Passes.h.inc"
+
+/// Adds the pattern of `kiln-gpu-tile-matmul`: f32 matmuls and batch
+/// matmuls on buffers become shared-memory tiled `gpu.launch`es.
+void populateKilnGPUTileMatmulPatterns(RewritePatternSet &patterns);
 
 } // namespace kiln
 } // namespace mlir

@@ -69,6 +69,53 @@ def KilnGPUMapLinalgPass : Pass<"kiln-gpu-map-linalg", "func::FuncOp"> {
   ];
 }
 
+def KilnGPUTileMatmulPass : Pass<"kiln-gpu-tile-matmul", "func::FuncOp"> {
+  let summary = "Rewrites f32 matmuls on buffers into shared-memory tiled "
+                "GPU kernels";
+  let description = [{
+    Each f32 contraction `C += A * B` on buffers with one m, one n and one
+    k dim and any number of batch dims (`linalg.matmul`,
+    `linalg.batch_matmul`, or a `linalg.generic` whose body is that
+    multiply-add; operands may be transposed through the indexing maps),
+    outside any loop already mapped onto the GPU, becomes a `gpu.launch`:
+    one block of 16x16 threads per 64x64 output tile (a grid of
+    `ceil(N/64)` x `ceil(M/64)` x batch blocks), each thread accumulating
+    a 4x4 register tile. The k dimension runs in steps of 16; at each step
+    the block copies the 64x16 tile of A and the 16x64 tile of B into
+    workgroup memory (the launch's workgroup attributions), each thread a
+    few elements, reading 0 outside the operands; a `gpu.barrier` separates
+    the copies from the accumulation and the accumulation from the next
+    step's copies. Finally each thread adds its accumulators into the
+    output elements that exist (`C += A * B`, like the linalg op). Sizes
+    may be dynamic and need not be multiples of the tiles.
+
+    Other ops, other element types, and a static batch above the grid's
+    65535 blocks along z are left to `kiln-gpu-map-linalg`.
+
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>)
+                  outs(%c : memref<?x?xf32>)
+    // becomes
+    gpu.launch blocks(...) in (...) threads(...) in (...)
+        workgroup(%ta : memref<16x65xf32, #gpu.address_space<workgroup>>,
+                  %tb : memref<16x64xf32, #gpu.address_space<workgroup>>) {
+      %acc:16 = scf.for %k0 = %c0 to %k step %c16 iter_args(...) {
+        gpu.barrier
+        // guarded loads of A and B, stores into %ta and %tb
+        gpu.barrier
+        // scf.for over the 16 k of the tile: 16 multiply-adds per k
+      }
+      // guarded C[row, column] += %acc#i
+      gpu.terminator
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "arith::ArithDialect", "gpu::GPUDialect", "memref::MemRefDialect",
+    "scf::SCFDialect"
+  ];
+}
+
 def KilnGPUHostSharedPass : Pass<"kiln-gpu-host-shared", "func::FuncOp"> {
   let summary = "Makes device buffers that host code reads or writes host "
                 "shared";
