@@ -915,18 +915,19 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
             b, loc, zero, index(filters), index(filtersPerTile),
             ValueRange{rowArgs[0]},
             [&](OpBuilder &b, Location loc, Value filter, ValueRange args) {
-              Value lhs = tensor::ExtractSliceOp::create(
-                  b, loc, matmul.getInputs()[0],
-                  SmallVector<OpFoldResult>{filter, zeroAttr},
-                  getAsIndexOpFoldResult(b.getContext(),
-                                         {filtersPerTile, reduction}),
-                  ones2);
-              Value rhs = tensor::ExtractSliceOp::create(
-                  b, loc, matmul.getInputs()[1],
-                  SmallVector<OpFoldResult>{zeroAttr, column},
-                  getAsIndexOpFoldResult(b.getContext(),
-                                         {reduction, tileColumns}),
-                  ones2);
+              // The tile of a matrix at (`row`, `col`) of `rows` x `cols`.
+              auto tileOf = [&](Value matrix, OpFoldResult row,
+                                OpFoldResult col, int64_t rows,
+                                int64_t cols) -> Value {
+                return tensor::ExtractSliceOp::create(
+                    b, loc, matrix, SmallVector<OpFoldResult>{row, col},
+                    getAsIndexOpFoldResult(b.getContext(), {rows, cols}),
+                    ones2);
+              };
+              Value lhs = tileOf(matmul.getInputs()[0], filter, zeroAttr,
+                                 filtersPerTile, reduction);
+              Value rhs = tileOf(matmul.getInputs()[1], zeroAttr, column,
+                                 reduction, tileColumns);
               Value start;
               if (broadcast) {
                 Value bias = tensor::ExtractSliceOp::create(
@@ -946,12 +947,8 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
                     linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
                         .getResult(0);
               } else {
-                start = tensor::ExtractSliceOp::create(
-                    b, loc, tileType, init,
-                    SmallVector<OpFoldResult>{filter, column},
-                    getAsIndexOpFoldResult(b.getContext(),
-                                           {filtersPerTile, tileColumns}),
-                    ones2);
+                start =
+                    tileOf(init, filter, column, filtersPerTile, tileColumns);
               }
               Value product = linalg::MatmulOp::create(
                                   b, loc, tileType, ValueRange{lhs, rhs}, start)
