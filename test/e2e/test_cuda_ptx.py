@@ -74,6 +74,17 @@ def _small_models():
                        helper.make_node("Relu", ["c"], ["y"])],
                       [_float("x", [2, 3, 8, 8])], [_float("y", [2, 4, 8, 8])],
                       [_weight("w", [4, 3, 3, 3], 3), _weight("b", [4], 4)]),
+        # Rows longer than a block (700 > 256 threads), a dynamic count.
+        "softmax_wide": ([helper.make_node("Softmax", ["x"], ["y"], axis=-1)],
+                         [_float("x", [2, "N", 700])],
+                         [_float("y", [2, "N", 700])], []),
+        # Strides, dilations and a dynamic batch through the image columns.
+        "conv_strided": ([helper.make_node("Conv", ["x", "w"], ["y"],
+                                           pads=[1, 1, 1, 1],
+                                           strides=[2, 2], dilations=[2, 2])],
+                         [_float("x", ["N", 3, 11, 11])],
+                         [_float("y", ["N", 5, 5, 5])],
+                         [_weight("w", [5, 3, 3, 3], 8)]),
         "gemm_sigmoid": ([helper.make_node("Gemm", ["x", "w", "b"], ["g"],
                                            transB=1),
                           helper.make_node("Sigmoid", ["g"], ["y"])],
@@ -176,10 +187,15 @@ def test_elementwise_chain_is_one_kernel(ptx):
 
 
 MATMULS = sorted(name for name in SMALL if name.startswith("matmul_"))
+# Convolutions become image columns and a contraction
+# (kiln-gpu-conv-to-matmul), which kiln-gpu-tile-matmul tiles.
+CONVS = ["conv_relu", "conv_strided"] + [p.stem for p in REAL
+                         if p.stem.split("-")[0] in ("resnet", "squeezenet",
+                                                     "mobilenetv2")]
 
 
 @pytest.mark.parametrize("arch", ARCHS)
-@pytest.mark.parametrize("name", MATMULS)
+@pytest.mark.parametrize("name", MATMULS + CONVS)
 def test_matmul_kernel_uses_shared_memory(ptx, name, arch):
     # kiln-gpu-tile-matmul: the A and B tiles go through shared memory,
     # with barriers between the copies and the multiply-adds.
@@ -189,6 +205,52 @@ def test_matmul_kernel_uses_shared_memory(ptx, name, arch):
     assert ".shared .align" in text
     for instruction in ("ld.shared.", "st.shared.", "bar.sync",
                         "fma.rn.f32"):
+        assert instruction in text, f"{name} {arch}: no {instruction}"
+
+
+def _regular_convolutions(path: Path) -> int:
+    """The Conv nodes of a model that are not grouped (group 1)."""
+    count = 0
+    for node in onnx.load(str(path)).graph.node:
+        groups = [a.i for a in node.attribute if a.name == "group"]
+        count += node.op_type == "Conv" and groups in ([], [1])
+    return count
+
+
+@pytest.mark.parametrize("name", CONVS)
+def test_every_convolution_is_tiled(ptx, workdir, name):
+    # Each ungrouped convolution's contraction is a tiled kernel of its own,
+    # whose A tile (16 x 65 floats, 4160 bytes) is in shared memory;
+    # depthwise convolutions stay one thread per output element.
+    out, stderr = ptx[(name, "sm_80")]
+    assert out is not None, stderr
+    tiles = out.read_text().count(".b8 __wg_")
+    a_tiles = len([line for line in out.read_text().splitlines()
+                   if line.strip().startswith(".shared")
+                   and line.rstrip().endswith("[4160];")])
+    assert tiles == 2 * a_tiles
+    convolutions = _regular_convolutions(model_path(workdir, name))
+    assert convolutions >= 1
+    assert a_tiles >= convolutions, (
+        f"{name}: {a_tiles} tiled kernels for {convolutions} convolutions")
+
+
+# Row reductions (softmax's max and sum, layer norm's mean and variance,
+# ReduceMean, a sum to a scalar) run one block per output element
+# (kiln-gpu-block-reduce): the threads' partial results meet in shared
+# memory, with a barrier after each step of the tree.
+REDUCTIONS = ["layernorm", "reduce_all", "reduce_mean", "softmax",
+              "softmax_wide"]
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_reduction_combines_in_shared_memory(ptx, name, arch):
+    out, stderr = ptx[(name, arch)]
+    assert out is not None, stderr
+    text = out.read_text()
+    assert ".shared .align" in text, f"{name} {arch}: no shared memory"
+    for instruction in ("st.shared.", "ld.shared.", "bar.sync"):
         assert instruction in text, f"{name} {arch}: no {instruction}"
 
 

@@ -110,12 +110,15 @@ static std::string gpuStagePipeline(const CUDATargetOptions &options) {
   std::string pipeline;
   llvm::raw_string_ostream os(pipeline);
   // Elementwise chains fuse into one op, hence one kernel.
-  os << "func.func(linalg-fuse-elementwise-ops,canonicalize,cse),"
+  // Convolutions become image columns and a contraction, which
+  // kiln-gpu-tile-matmul tiles once on buffers.
+  os << "func.func(linalg-fuse-elementwise-ops,kiln-gpu-conv-to-matmul,"
+        "canonicalize,cse),"
      << "one-shot-bufferize{bufferize-function-boundaries=1 "
         "function-boundary-type-conversion=identity-layout-map},"
      << "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
      << "func.func(kiln-memref-copy-to-linalg),kiln-gpu-host-device-copies,"
-     << "func.func(kiln-gpu-tile-matmul,"
+     << "func.func(kiln-gpu-tile-matmul,kiln-gpu-block-reduce,"
      << "kiln-gpu-map-linalg{block-size=" << options.blockSize << "},"
      << "convert-parallel-loops-to-gpu,kiln-gpu-host-shared,"
         "kiln-gpu-stream-memory-ops,canonicalize,"

@@ -61,7 +61,8 @@ static_assert((kTileM * kTileK) % kThreads == 0 &&
               "the threads must copy the A and B tiles in whole rounds");
 
 /// The loop dims of a contraction: C[batch, m, n] += A[batch, m, k] *
-/// B[batch, k, n], each operand's dims in any order.
+/// B[batch, k, n], each operand's dims in any order; a batch dim may be
+/// missing from A or from B, which is then shared by the batch.
 struct MatmulDims {
   SmallVector<unsigned> batch;
   unsigned m, n, k;
@@ -90,8 +91,9 @@ static bool isMultiplyAdd(linalg::LinalgOp op) {
 
 /// The dims of `op` if it is a contraction this pattern rewrites: a
 /// `linalg.matmul`, `linalg.batch_matmul` or `linalg.generic` on f32
-/// buffers computing `C += A * B` with one m, one n and one k dim and any
-/// number of batch dims, not already inside a kernel or a parallel loop.
+/// buffers computing `C += A * B` with one k dim, at least one m and one n
+/// dim and any number of batch dims, not already inside a kernel or a
+/// parallel loop.
 static FailureOr<MatmulDims> matchTileableMatmul(linalg::LinalgOp op,
                                                  PatternRewriter &rewriter) {
   if (op->getParentOfType<gpu::LaunchOp>() ||
@@ -110,22 +112,40 @@ static FailureOr<MatmulDims> matchTileableMatmul(linalg::LinalgOp op,
     return rewriter.notifyMatchFailure(op, "not a multiply-accumulate");
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
-  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+  if (failed(dims) || dims->m.empty() || dims->n.empty() ||
       dims->k.size() != 1 ||
-      dims->batch.size() + 3 != static_cast<size_t>(op.getNumLoops()))
-    return rewriter.notifyMatchFailure(op, "not one m, n and k dim");
+      dims->batch.size() + dims->m.size() + dims->n.size() + 1 !=
+          static_cast<size_t>(op.getNumLoops()))
+    return rewriter.notifyMatchFailure(op, "not one k dim and m, n dims");
+  // Of several m (or n) dims, the one innermost in C is the kernel's m (or
+  // n); the others are batch dims that one operand does not have (a
+  // convolution's image-column matmul shares its filter across the images
+  // of the batch). Every parallel dim is in C, so no two blocks write the
+  // same element.
+  AffineMap outputMap = op.getIndexingMapsArray()[2];
+  auto innermostInOutput = [&](ArrayRef<unsigned> candidates) {
+    return *llvm::max_element(candidates, [&](unsigned x, unsigned y) {
+      return *outputMap.getResultPosition(
+                 getAffineDimExpr(x, op.getContext())) <
+             *outputMap.getResultPosition(getAffineDimExpr(y, op.getContext()));
+    });
+  };
+  unsigned m = innermostInOutput(dims->m), n = innermostInOutput(dims->n);
+  SmallVector<unsigned> batch;
+  for (unsigned dim = 0; dim < op.getNumLoops(); ++dim)
+    if (dim != m && dim != n && dim != dims->k.front())
+      batch.push_back(dim);
   // The batch runs along the grid's z, at most 65535 blocks. A dynamic
   // batch is not checked here: past 65535 the launch fails with the
   // driver's error.
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t batchSize = 1;
-  for (unsigned dim : dims->batch)
+  for (unsigned dim : batch)
     if (!ShapedType::isDynamic(ranges[dim]))
       batchSize *= ranges[dim];
   if (batchSize > 65535)
     return rewriter.notifyMatchFailure(op, "batch larger than a grid's z");
-  return MatmulDims{llvm::to_vector(dims->batch), dims->m.front(),
-                    dims->n.front(), dims->k.front()};
+  return MatmulDims{batch, m, n, dims->k.front()};
 }
 
 namespace {

@@ -128,6 +128,36 @@ func.func @two_batch_dims(%a: memref<3x5x8x4xf32>, %b: memref<3x5x4x6xf32>, %c: 
 
 // -----
 
+// A convolution's image-column contraction (kiln-gpu-conv-to-matmul): the
+// filter A has no batch dim, so inferContractionDims sees two n dims; the
+// one innermost in C (the 100 output pixels) is the kernel's n, the other
+// is the batch, along the grid's z. A is read without it, B and C with it.
+// CHECK-LABEL: func.func @shared_filter
+// CHECK-DAG: %[[N:.*]] = memref.dim %arg1, %{{.*}} : memref<?x27x100xf32>
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK: %[[GZ:.*]] = arith.maxui %[[N]], %[[C1]] : index
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %[[BZ:.*]]) in (%{{.*}} = %[[C2]], %{{.*}} = %[[C1]], %{{.*}} = %[[GZ]])
+// CHECK: memref.load %arg0[%{{.*}}, %{{.*}}] : memref<4x27xf32>
+// CHECK: memref.load %arg1[%[[BZ]], %{{.*}}, %{{.*}}] : memref<?x27x100xf32>
+// CHECK: memref.load %arg2[%[[BZ]], %{{.*}}, %{{.*}}] : memref<?x4x100xf32>
+// CHECK: memref.store %{{.*}}, %arg2[%[[BZ]], %{{.*}}, %{{.*}}] : memref<?x4x100xf32>
+// CHECK-NOT: linalg.generic
+#filter = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+#columns = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+#pixels = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+func.func @shared_filter(%w: memref<4x27xf32>, %cols: memref<?x27x100xf32>, %c: memref<?x4x100xf32>) {
+  linalg.generic {indexing_maps = [#filter, #columns, #pixels], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%w, %cols : memref<4x27xf32>, memref<?x27x100xf32>) outs(%c : memref<?x4x100xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %p, %acc : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 // A transposed B (C = A * B^T through indexing maps) reads B at [n, k].
 // CHECK-LABEL: func.func @transposed_b
 // CHECK: gpu.launch

@@ -69,6 +69,33 @@ def KilnGPUMapLinalgPass : Pass<"kiln-gpu-map-linalg", "func::FuncOp"> {
   ];
 }
 
+def KilnGPUConvToMatmulPass
+    : Pass<"kiln-gpu-conv-to-matmul", "func::FuncOp"> {
+  let summary = "Rewrites f32 NCHW convolutions on tensors into an "
+                "image-column gather and a batched matmul";
+  let description = [{
+    Each `linalg.conv_2d_nchw_fchw` whose operands are f32 tensors, with
+    static sizes except the batch, becomes the image-column form of
+    `linalg::rewriteInIm2Col` (built here, as that one refuses a dynamic
+    batch): a `linalg.generic` that gathers the input into an
+    `N x (C*KH*KW) x (OH*OW)` tensor through the window's strides and
+    dilations (the padding is a `tensor.pad` before the convolution), and a
+    contraction `linalg.generic` with the batch dim N,
+    `out[n, f, p] += filter[f, q] * columns[n, q, p]`, on the filter and
+    the init collapsed to `F x (C*KH*KW)` and `N x F x (OH*OW)`; its result
+    is expanded back to `N x F x OH x OW`. After bufferization
+    `kiln-gpu-tile-matmul` makes a shared-memory tiled kernel of the
+    contraction and `kiln-gpu-map-linalg` maps the gather, one thread per
+    column element.
+
+    Other convolutions (depthwise, grouped, other layouts or element types)
+    are left as they are.
+  }];
+  let dependentDialects = [
+    "arith::ArithDialect", "linalg::LinalgDialect", "tensor::TensorDialect"
+  ];
+}
+
 def KilnGPUTileMatmulPass : Pass<"kiln-gpu-tile-matmul", "func::FuncOp"> {
   let summary = "Rewrites f32 matmuls on buffers into shared-memory tiled "
                 "GPU kernels";
@@ -88,6 +115,11 @@ def KilnGPUTileMatmulPass : Pass<"kiln-gpu-tile-matmul", "func::FuncOp"> {
     step's copies. Finally each thread adds its accumulators into the
     output elements that exist (`C += A * B`, like the linalg op). Sizes
     may be dynamic and need not be multiples of the tiles.
+
+    A batch dim may be missing from A or from B (a convolution's
+    image-column matmul shares the filter across the batch): of several m
+    (or n) dims, the one innermost in C is the kernel's, the others are
+    batch dims.
 
     Other ops, other element types, and a static batch above the grid's
     65535 blocks along z are left to `kiln-gpu-map-linalg`.
@@ -109,6 +141,39 @@ def KilnGPUTileMatmulPass : Pass<"kiln-gpu-tile-matmul", "func::FuncOp"> {
       gpu.terminator
     }
     ```
+  }];
+  let dependentDialects = [
+    "arith::ArithDialect", "gpu::GPUDialect", "memref::MemRefDialect",
+    "scf::SCFDialect"
+  ];
+}
+
+def KilnGPUBlockReducePass : Pass<"kiln-gpu-block-reduce", "func::FuncOp"> {
+  let summary = "Rewrites f32 row reductions on buffers into kernels with "
+                "one block per output element";
+  let description = [{
+    A linalg op on buffers, outside any loop already mapped onto the GPU,
+    whose leading dims are parallel and whose trailing dims (at least one)
+    are reductions, with one f32 output and a body of pure ops on the
+    inputs ending in `out = add(out, value)` or `max(out, value)`
+    (`arith.addf`, `arith.maximumf`, `arith.maxnumf`), where every input
+    that walks the reduction has the innermost dim as its last index (a
+    row), becomes a `gpu.launch`: one block per output element (the
+    parallel dims linearized along the grid's x), `min(256, max(32, row
+    length rounded up to a power of two))` threads (256 for a dynamic
+    length). Thread t computes `value` for elements t, t + threads, ... of
+    the row (the reduction dims linearized) and combines them, starting
+    from the identity (-0 or -inf); the partial results go into a
+    workgroup buffer and are combined in a tree, halving the active
+    threads at each step with a `gpu.barrier` after each; thread 0
+    combines the result into the output element (`out = combine(out,
+    total)`, like the op). A reduction to a scalar runs in one block.
+    Sizes may be dynamic; an empty output still launches one block, which
+    writes nothing.
+
+    Other ops (pooling windows, `linalg.index`, other combiners and types,
+    inputs read across rows such as a matmul's B) are left to
+    `kiln-gpu-map-linalg`.
   }];
   let dependentDialects = [
     "arith::ArithDialect", "gpu::GPUDialect", "memref::MemRefDialect",
