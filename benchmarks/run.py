@@ -626,16 +626,21 @@ def machine_info() -> Dict:
     return info
 
 
-def parse_threads(text: str) -> List[int]:
+def int_list(text: str, what: str, low: int, high: int) -> List[int]:
+    """An argparse type: a comma-separated list of integers in [low, high]."""
     try:
         values = [int(t) for t in text.split(",") if t.strip()]
     except ValueError:
         values = []
-    if not values or any(v < 1 or v > 1024 for v in values):
+    if not values or any(v < low or v > high for v in values):
         raise argparse.ArgumentTypeError(
-            f"expected a comma-separated list of thread counts (1 to 1024), "
+            f"expected a comma-separated list of {what} ({low} to {high}), "
             f"got '{text}'")
     return values
+
+
+def parse_threads(text: str) -> List[int]:
+    return int_list(text, "thread counts", 1, 1024)
 
 
 def positive(text: str) -> int:

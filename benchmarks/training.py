@@ -93,7 +93,8 @@ import numpy as np
 
 # The helpers this script shares with run.py, beside it.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import positive, save_npz_atomically, write_atomically  # noqa: E402
+from run import (int_list, positive, save_npz_atomically,  # noqa: E402
+                 write_atomically)
 
 ROOT = Path(__file__).resolve().parents[1]
 OPSET = 17
@@ -730,18 +731,6 @@ def loaded_blas() -> str:
 # ---------------------------------------------------------------------------
 # The command line.
 # ---------------------------------------------------------------------------
-
-
-def int_list(text: str, what: str, low: int, high: int) -> List[int]:
-    try:
-        values = [int(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        values = []
-    if not values or any(v < low or v > high for v in values):
-        raise argparse.ArgumentTypeError(
-            f"expected a comma-separated list of {what} ({low} to {high}), "
-            f"got '{text}'")
-    return values
 
 
 def name_list(text: str, known: Sequence[str], what: str) -> List[str]:

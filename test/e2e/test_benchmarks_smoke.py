@@ -104,18 +104,12 @@ def test_run_quick_end_to_end(tmp_path):
     assert row["peer_rss_mb"] > 0 and row["compile_s"] > 0
 
 
-def test_failing_model_gets_a_row_and_status(tmp_path):
+def test_failing_model_gets_a_row_and_status(tmp_path, failing_build):
     """A Kiln that cannot compile: the row says so, the exit status is 1."""
-    fake = tmp_path / "fake-build" / "bin"
-    fake.mkdir(parents=True)
-    for tool in ("kilnc", "kiln-run"):
-        (fake / tool).write_text("#!/bin/sh\necho 'kilnc: error: no such "
-                                 "pass (on purpose)' >&2\nexit 1\n")
-        (fake / tool).chmod(0o755)
     report = tmp_path / "out.json"
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / "run.py"), "--build-dir",
-         str(fake.parent), "--cache-dir", str(tmp_path / "models"),
+         str(failing_build), "--cache-dir", str(tmp_path / "models"),
          "--models", "^conv-depthwise$", "--threads", "1", "--runs", "2",
          "--json", str(report)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stdout + done.stderr

@@ -151,16 +151,10 @@ def test_missing_torch_fails_loudly(tmp_path):
     assert "no Python here can import torch" in done.stderr
 
 
-def test_failing_compiler_gets_a_row_and_status(tmp_path):
-    fake = tmp_path / "fake-build" / "bin"
-    fake.mkdir(parents=True)
-    for tool in ("kilnc", "kiln-run"):
-        (fake / tool).write_text("#!/bin/sh\necho 'kilnc: error: no such "
-                                 "pass (on purpose)' >&2\nexit 1\n")
-        (fake / tool).chmod(0o755)
+def test_failing_compiler_gets_a_row_and_status(tmp_path, failing_build):
     report = tmp_path / "out.json"
     done = run("--quick", "--models", "^mlp$", "--optimizers", "adam",
-               "--json", str(report), build=fake.parent)
+               "--json", str(report), build=failing_build)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "compile failed: kilnc: error: no such pass" in done.stdout
     (row,) = json.loads(report.read_text())["rows"]

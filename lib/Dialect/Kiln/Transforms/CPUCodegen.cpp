@@ -19,6 +19,7 @@
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
 #include "CPUVectorPatterns.h"
+#include "ParallelMarkers.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -53,6 +54,7 @@ namespace kiln {
 } // namespace mlir
 
 using namespace mlir;
+using mlir::kiln::kParallelMarker;
 
 /// Marks an op tiled for vectorization: once its shape is static, it is one
 /// register tile.
@@ -64,10 +66,6 @@ static constexpr int64_t kLanes = 16;
 /// Marks the loop over a row that carries a reduction's partial results, so
 /// that kiln-cpu-vectorize keeps them in a register through it.
 static constexpr StringLiteral kPartialResultsMarker = "kiln.partial_results";
-
-/// Marks the loop whose iterations kiln-outline-parallel may run on several
-/// threads: they write disjoint parts of the tiled op's output.
-static constexpr StringLiteral kParallelMarker = "kiln.parallel";
 
 /// The fewest loop iterations (elements times reduction steps) for which an
 /// op's loops are worth spreading over threads: below that, waking threads

@@ -14,6 +14,8 @@
 
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
+#include "ParallelMarkers.h"
+
 #include "mlir/IR/SymbolTable.h"
 
 namespace mlir {
@@ -24,9 +26,9 @@ namespace kiln {
 } // namespace mlir
 
 using namespace mlir;
+using mlir::kiln::kParallelBody;
+using mlir::kiln::kParallelCall;
 
-static constexpr StringLiteral kParallelCall = "kiln.parallel_call";
-static constexpr StringLiteral kParallelBody = "kiln.parallel_body";
 static constexpr StringLiteral kHookGlobal = "kiln_parallel_hook";
 static constexpr StringLiteral kSetHook = "kiln_set_parallel_hook";
 static constexpr StringLiteral kParallelFor = "kiln_parallel_for";

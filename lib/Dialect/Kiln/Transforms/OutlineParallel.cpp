@@ -14,6 +14,8 @@
 
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
+#include "ParallelMarkers.h"
+
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -30,10 +32,9 @@ namespace kiln {
 } // namespace mlir
 
 using namespace mlir;
-
-static constexpr StringLiteral kParallelMarker = "kiln.parallel";
-static constexpr StringLiteral kParallelCall = "kiln.parallel_call";
-static constexpr StringLiteral kParallelBody = "kiln.parallel_body";
+using mlir::kiln::kParallelBody;
+using mlir::kiln::kParallelCall;
+using mlir::kiln::kParallelMarker;
 
 namespace {
 
