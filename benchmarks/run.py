@@ -594,7 +594,8 @@ def print_table(suite: Suite, out) -> None:
         print(f"numpy's BLAS: {blas}", file=out)
 
 
-def machine_info() -> Dict:
+def host_info() -> Dict:
+    """The machine, the date and Kiln's commit, for a benchmark's JSON."""
     info = {"platform": platform.platform(), "python": platform.python_version(),
             "cpus": os.cpu_count(), "date": datetime.datetime.now()
             .astimezone().isoformat(timespec="seconds")}
@@ -602,6 +603,8 @@ def machine_info() -> Dict:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 info["cpu"] = line.split(":", 1)[1].strip()
+            if line.startswith("flags"):
+                info["avx512"] = " avx512f" in line
                 break
     except OSError:
         pass
@@ -616,6 +619,11 @@ def machine_info() -> Dict:
         info["kiln_tree_dirty"] = bool(dirty)
     except (OSError, subprocess.SubprocessError):
         pass
+    return info
+
+
+def machine_info() -> Dict:
+    info = host_info()
     try:
         import onnxruntime
 

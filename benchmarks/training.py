@@ -77,10 +77,8 @@ still goes on to the end and the row says why), 2 for bad options.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
@@ -93,8 +91,8 @@ import numpy as np
 
 # The helpers this script shares with run.py, beside it.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import (int_list, positive, save_npz_atomically,  # noqa: E402
-                 write_atomically)
+from run import (host_info, int_list, positive,  # noqa: E402
+                 save_npz_atomically, write_atomically)
 
 ROOT = Path(__file__).resolve().parents[1]
 OPSET = 17
@@ -592,31 +590,9 @@ def print_table(rows: List[Dict], out=sys.stdout) -> None:
 
 
 def machine_info(torch_python: Optional[str], torch_version: str) -> Dict:
-    info = {"platform": platform.platform(),
-            "python": platform.python_version(), "cpus": os.cpu_count(),
-            "date": datetime.datetime.now().astimezone().isoformat(
-                timespec="seconds"),
-            "numpy": np.__version__, "torch": torch_version,
-            "torch_python": torch_python}
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-            if line.startswith("flags"):
-                info["avx512"] = " avx512f" in line
-                break
-    except OSError:
-        pass
-    try:
-        info["kiln_commit"] = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, timeout=10).stdout.strip()
-        info["kiln_tree_dirty"] = bool(subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain",
-             "--untracked-files=no"], capture_output=True, text=True,
-            timeout=10).stdout.strip())
-    except (OSError, subprocess.SubprocessError):
-        pass
+    info = host_info()
+    info.update({"numpy": np.__version__, "torch": torch_version,
+                 "torch_python": torch_python})
     return info
 
 
