@@ -42,6 +42,18 @@ _LIBC = ctypes.CDLL(None)
 _LIBC.free.argtypes = [ctypes.c_void_p]
 
 
+def memref_descriptor(array: np.ndarray):
+    """The memref descriptor of `array` (allocated and aligned pointers,
+    offset 0, sizes, strides in elements) that a compiled entry reads."""
+    rank = array.ndim
+    desc = (ctypes.c_int64 * (3 + 2 * rank))()
+    desc[0] = desc[1] = array.ctypes.data
+    for i in range(rank):
+        desc[3 + i] = array.shape[i]
+        desc[3 + rank + i] = array.strides[i] // array.itemsize
+    return desc
+
+
 class CompiledModule:
     """A module compiled by kilnc, called through `kiln_entry_main`."""
 
@@ -70,12 +82,7 @@ class CompiledModule:
             assert array.ndim == len(dims) and all(
                 d in (-1, n) for d, n in zip(dims, array.shape)), (
                 f"shape {array.shape} for dims {dims}")
-            rank = array.ndim
-            desc = (ctypes.c_int64 * (3 + 2 * rank))()
-            desc[0] = desc[1] = array.ctypes.data
-            for i in range(rank):
-                desc[3 + i] = array.shape[i]
-                desc[3 + rank + i] = array.strides[i] // array.itemsize
+            desc = memref_descriptor(array)
             keep += [array, desc]
             pointers.append(ctypes.addressof(desc))
         words = sum(3 + 2 * len(dims) for _, _, dims in self.outputs)
@@ -845,12 +852,7 @@ def test_module_leaves_its_arguments_unchanged(compiled):
     # Pass the arrays themselves, bypassing CompiledModule's copies.
     keep, pointers = [], []
     for array in arrays:
-        rank = array.ndim
-        desc = (ctypes.c_int64 * (3 + 2 * rank))()
-        desc[0] = desc[1] = array.ctypes.data
-        for i in range(rank):
-            desc[3 + i] = array.shape[i]
-            desc[3 + rank + i] = array.strides[i] // array.itemsize
+        desc = memref_descriptor(array)
         keep.append(desc)
         pointers.append(ctypes.addressof(desc))
     block = (ctypes.c_int64 * 3)()
