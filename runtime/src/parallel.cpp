@@ -56,8 +56,18 @@ struct ThreadPool::Job {
   ParallelBody body;
   void *context;
   int64_t lb, ub, step;
-  /// Iterations per chunk, and chunks.
-  int64_t chunkIterations, numChunks;
+  /// The loop's iterations, and the chunks they are split into: the first
+  /// `iterations % numChunks` chunks take one iteration more than the others,
+  /// so that 14 iterations in 8 chunks are 6 chunks of 2 and 2 of 1, which
+  /// two threads share 7 and 7, where chunks of 2 and a last one of 0 would
+  /// leave them 8 and 6.
+  int64_t iterations, numChunks;
+
+  /// The first iteration of `chunk`, counted from 0; never above iterations.
+  int64_t chunkStart(int64_t chunk) const {
+    return chunk * (iterations / numChunks) +
+           std::min(chunk, iterations % numChunks);
+  }
   /// The next chunk to claim.
   std::atomic<int64_t> next{0};
   /// Threads in the job, the caller included, and the most it takes. Guarded
@@ -77,11 +87,11 @@ struct ThreadPool::Job {
       int64_t chunk = next.fetch_add(1, std::memory_order_relaxed);
       if (chunk >= numChunks)
         return;
-      // No overflow: chunk * chunkIterations < iterations, so the offset is
+      // No overflow: a chunk's start is at most iterations, so the offset is
       // below ub - lb + step.
-      int64_t begin = lb + chunk * chunkIterations * step;
+      int64_t begin = lb + chunkStart(chunk) * step;
       int64_t end =
-          chunk + 1 == numChunks ? ub : begin + chunkIterations * step;
+          chunk + 1 == numChunks ? ub : lb + chunkStart(chunk + 1) * step;
       body(context, begin, end);
     }
   }
@@ -180,9 +190,8 @@ void ThreadPool::parallelFor(ParallelBody body, void *context, int64_t lb,
   job.lb = lb;
   job.ub = ub;
   job.step = step;
-  int64_t chunks = std::min<int64_t>(iterations, threads * kChunksPerThread);
-  job.chunkIterations = (iterations + chunks - 1) / chunks;
-  job.numChunks = (iterations + job.chunkIterations - 1) / job.chunkIterations;
+  job.iterations = iterations;
+  job.numChunks = std::min<int64_t>(iterations, threads * kChunksPerThread);
   job.maxParticipants = threads;
   ensureWorkers(threads - 1);
   int wake = 0;

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -74,6 +75,28 @@ TEST(ThreadPoolTest, ChunksCoverTheRangeOnce) {
       EXPECT_TRUE(end == c.ub || (end - c.lb) % c.step == 0) << end;
       EXPECT_LT(begin, end);
     }
+  }
+}
+
+// The chunks of a loop differ by at most one iteration: 14 iterations on
+// 2 threads are 8 chunks of 2 or 1, not 7 chunks of 2 that leave one
+// thread 8 iterations and the other 6.
+TEST(ThreadPoolTest, ChunksAreEven) {
+  ThreadPool pool;
+  for (auto [ub, threads] :
+       {std::pair<int64_t, int>{14, 2}, {7, 2}, {1000, 3}, {33, 4}}) {
+    Coverage coverage(0, ub, 1);
+    pool.parallelFor(Coverage::body, &coverage, 0, ub, 1, threads);
+    ASSERT_TRUE(coverage.eachOnce()) << ub;
+    int64_t least = ub, most = 0;
+    for (auto [begin, end] : coverage.chunks) {
+      least = std::min(least, end - begin);
+      most = std::max(most, end - begin);
+    }
+    EXPECT_LE(most - least, 1)
+        << ub << " iterations, " << threads << " threads";
+    EXPECT_EQ(coverage.chunks.size(),
+              std::min<size_t>(ub, 4 * static_cast<size_t>(threads)));
   }
 }
 
