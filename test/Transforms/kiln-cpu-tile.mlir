@@ -3,7 +3,7 @@
 // RUN:   --pass-pipeline='builtin.module(func.func(kiln-cpu-tile{report=1}))' 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=REPORT
 
-// A matmul gets cache tiles (n 256, k 256, m 256) and register tiles
+// A matmul gets cache tiles (n 128, k 256, m 256) and register tiles
 // (m 8, k 1) over panels of 32 columns, the register tile marked for
 // vectorization. Its right-hand side's rows are 2 KiB apart: each panel
 // (256 k x 32 n) is first copied into a fresh, contiguous tensor, as 16-lane
@@ -14,11 +14,12 @@
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
-// CHECK: scf.for %{{.*}} step %[[C256]] iter_args
+// CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
+// CHECK: scf.for %{{.*}} step %[[C128]] iter_args
 // CHECK:   scf.for %{{.*}} step %[[C256]] iter_args
 // CHECK:     scf.for %{{.*}} step %[[C256]] iter_args
 // CHECK:       scf.for %{{.*}} step %[[C32]] iter_args
-// CHECK:         %[[PANEL:.*]] = tensor.extract_slice %{{.*}}[0, %{{.*}}] [256, 32] [1, 1] : tensor<256x256xf32> to tensor<256x32xf32>
+// CHECK:         %[[PANEL:.*]] = tensor.extract_slice %{{.*}}[0, %{{.*}}] [256, 32] [1, 1] : tensor<256x128xf32> to tensor<256x32xf32>
 // CHECK:         %[[BUF:.*]] = tensor.empty() : tensor<256x32xf32>
 // CHECK:         %[[PACKED:.*]] = scf.for %{{.*}} step %[[C1]] iter_args(%{{.*}} = %[[BUF]])
 // CHECK:           scf.for %{{.*}} step %[[C16]] iter_args
@@ -31,6 +32,38 @@
 func.func @matmul(%a: tensor<512x512xf32>, %b: tensor<512x512xf32>, %c: tensor<512x512xf32>) -> tensor<512x512xf32> {
   %0 = linalg.matmul ins(%a, %b : tensor<512x512xf32>, tensor<512x512xf32>) outs(%c : tensor<512x512xf32>) -> tensor<512x512xf32>
   return %0 : tensor<512x512xf32>
+}
+
+// -----
+
+// The column tiles that the threads share are balanced between 2 and 4 of
+// them: 784 columns are 4 tiles of 192 and a remainder of 16, where tiles
+// of 256 would be 3 (one of 2 threads idle a third of the time). The
+// remainder runs after the threads' loop.
+// CHECK-LABEL: func.func @matmul_balanced_columns
+// CHECK-DAG: %[[C192:.*]] = arith.constant 192 : index
+// CHECK-DAG: %[[C768:.*]] = arith.constant 768 : index
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C768]] step %[[C192]] iter_args
+// CHECK: } {kiln.parallel}
+// CHECK: tensor.extract_slice %{{.*}}[0, 768] [64, 16] [1, 1]
+func.func @matmul_balanced_columns(%a: tensor<64x64xf32>, %b: tensor<64x784xf32>, %c: tensor<64x784xf32>) -> tensor<64x784xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<64x64xf32>, tensor<64x784xf32>) outs(%c : tensor<64x784xf32>) -> tensor<64x784xf32>
+  return %0 : tensor<64x784xf32>
+}
+
+// -----
+
+// With one tile of columns, the threads share tiles of rows, balanced the
+// same way: 200 rows are 4 tiles of 48 and a remainder of 8 (tiles of 64
+// would be 3 and a remainder of 8).
+// CHECK-LABEL: func.func @matmul_balanced_rows
+// CHECK-DAG: %[[C48:.*]] = arith.constant 48 : index
+// CHECK-DAG: %[[C192:.*]] = arith.constant 192 : index
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C192]] step %[[C48]] iter_args
+// CHECK: } {kiln.parallel}
+func.func @matmul_balanced_rows(%a: tensor<200x512xf32>, %b: tensor<512x40xf32>, %c: tensor<200x40xf32>) -> tensor<200x40xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<200x512xf32>, tensor<512x40xf32>) outs(%c : tensor<200x40xf32>) -> tensor<200x40xf32>
+  return %0 : tensor<200x40xf32>
 }
 
 // -----

@@ -178,6 +178,38 @@ static int64_t dividingTile(int64_t range, int64_t limit, int64_t multiple) {
   return limit;
 }
 
+/// The thread counts a parallel dim's tiles are balanced for.
+static constexpr int64_t kBalancedThreads[] = {2, 4};
+
+/// A tile of at most `limit` and at least `lowest`, a multiple of
+/// `multiple`, for a dim of `range` whose full tiles the threads share and
+/// whose remainder one thread runs after them: the tile whose busiest
+/// thread runs the fewest elements on 2 threads, then on 4, then the
+/// largest. 784 columns in tiles of 256 are 3 tiles that leave one of 2
+/// threads idle a third of the time, and a remainder of 16; tiles of 192
+/// are 4 and the same remainder.
+static int64_t balancedTile(int64_t range, int64_t limit, int64_t multiple,
+                            int64_t lowest) {
+  if (ShapedType::isDynamic(range) || range <= limit)
+    return limit;
+  auto busiest = [&](int64_t tile, int64_t threads) {
+    int64_t tiles = range / tile;
+    return (tiles + threads - 1) / threads * tile + range % tile;
+  };
+  int64_t best = limit;
+  for (int64_t tile = limit; tile >= lowest; tile -= multiple) {
+    auto cost = [&](int64_t t) {
+      SmallVector<int64_t, 2> costs;
+      for (int64_t threads : kBalancedThreads)
+        costs.push_back(busiest(t, threads));
+      return costs;
+    };
+    if (cost(tile) < cost(best))
+      best = tile;
+  }
+  return best;
+}
+
 /// The strategy for `op`, or nullopt to leave it to the scalar loops.
 static std::optional<Strategy> chooseStrategy(linalg::LinalgOp op) {
   if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0 ||
@@ -213,14 +245,15 @@ static std::optional<Strategy> chooseStrategy(linalg::LinalgOp op) {
     // in L2 while 256 rows of the left-hand side stream past it. When n is
     // one cache tile, the m tiles are what the threads share: 64 rows then
     // leave more of them.
-    // A tile a little smaller that divides its dim exactly is taken instead:
-    // the remainder tile of a parallel dim would run after the threads'
-    // loop, on one thread.
+    // The tiles of the dim the threads share are balanced between them
+    // (balancedTile); the m tiles of several column tiles divide their dim
+    // when a tile a little smaller does.
     int64_t columns = op.getStaticLoopRanges()[n];
+    int64_t rows = op.getStaticLoopRanges()[m];
     bool oneColumnTile = !ShapedType::isDynamic(columns) && columns <= 256;
-    s.cacheTiles[m] =
-        dividingTile(op.getStaticLoopRanges()[m], oneColumnTile ? 64 : 256, 8);
-    s.cacheTiles[n] = dividingTile(columns, 256, 2 * kLanes);
+    s.cacheTiles[m] = oneColumnTile ? balancedTile(rows, 64, 8, 32)
+                                    : dividingTile(rows, 256, 8);
+    s.cacheTiles[n] = balancedTile(columns, 256, 2 * kLanes, 128);
     s.cacheTiles[k] = 256;
     // Register tile: 8 rows x 2 vectors of the output in 16 registers,
     // one step of k at a time (a broadcast and 2 FMAs per row).
