@@ -651,3 +651,26 @@ func.func @matmul_dividing_rows(%a: tensor<96x16xf32>, %b: tensor<16x64xf32>, %c
   %0 = linalg.matmul ins(%a, %b : tensor<96x16xf32>, tensor<16x64xf32>) outs(%c : tensor<96x64xf32>) -> tensor<96x64xf32>
   return %0 : tensor<96x64xf32>
 }
+
+// -----
+
+// A fill of a column (a padding's left or right border) writes one element
+// per cache line: each element counts as a line's 16, so 96 x 112 of them
+// are shared between the threads. Two columns, 96 x 112 x 2 elements that
+// are not one per line, are too little work to share.
+// CHECK-LABEL: func.func @column_fill
+// CHECK: linalg.fill {kiln.vectorize = "elementwise"} {{.*}} tensor<1x1x1x1xf32>
+// CHECK: } {kiln.parallel}
+// CHECK-LABEL: func.func @narrow_fill
+// CHECK-NOT: kiln.parallel
+// CHECK: return
+func.func @column_fill(%t: tensor<1x96x112x1xf32>) -> tensor<1x96x112x1xf32> {
+  %cst = arith.constant 0.0 : f32
+  %0 = linalg.fill ins(%cst : f32) outs(%t : tensor<1x96x112x1xf32>) -> tensor<1x96x112x1xf32>
+  return %0 : tensor<1x96x112x1xf32>
+}
+func.func @narrow_fill(%t: tensor<1x96x112x2xf32>) -> tensor<1x96x112x2xf32> {
+  %cst = arith.constant 0.0 : f32
+  %0 = linalg.fill ins(%cst : f32) outs(%t : tensor<1x96x112x2xf32>) -> tensor<1x96x112x2xf32>
+  return %0 : tensor<1x96x112x2xf32>
+}

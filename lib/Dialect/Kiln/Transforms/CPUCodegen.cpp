@@ -333,6 +333,18 @@ static bool isWorthSharing(ArrayRef<int64_t> ranges) {
   return work >= kMinParallelWork;
 }
 
+/// The loop ranges that decide whether `op` is worth sharing between
+/// threads: its own, except that a fill of a column (its innermost dim of
+/// size 1, such as a padding's left and right borders) counts each element
+/// as the 16 of the cache line it writes: those fills are bound by the
+/// lines they touch, one per element.
+static SmallVector<int64_t> sharingRanges(linalg::LinalgOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (isa<linalg::FillOp>(op) && !ranges.empty() && ranges.back() == 1)
+    ranges.back() = kLanes;
+  return ranges;
+}
+
 /// The loop along which `op`, which no strategy vectorizes (a gather of
 /// image columns, a transpose, a row-wise reduction), is still worth running
 /// on several threads: its outermost loop not of size 1, when that loop is
@@ -1311,7 +1323,7 @@ struct KilnCPUTilePass
       rewriter.setInsertionPoint(current);
       // Tiling replaces the op: what marking needs is read first.
       SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      SmallVector<int64_t> ranges = sharingRanges(op);
       SmallVector<scf::ForOp> cacheLoops;
       if (!strategy.cacheTiles.empty()) {
         // A cache tile never exceeds a static dim: a dim smaller than its
