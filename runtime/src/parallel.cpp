@@ -49,9 +49,14 @@ thread_local int runThreads = 1;
 
 } // namespace
 
-/// One call of parallelFor: its chunks, claimed in order by the caller and
-/// the workers that join it. Lives on the caller's stack; the caller leaves
-/// only once no worker is in it.
+/// One call of parallelFor: its chunks, split into one contiguous range per
+/// thread that may take part (a slot: the caller's is 0, each worker that
+/// joins takes the next). A thread runs its own range from the front, then
+/// takes the chunks still left in the others' from their back. Two loops in
+/// a row over the same range then give each thread the same iterations when
+/// none is delayed, so that a thread reads what it wrote itself, in its own
+/// core's cache; a delayed thread leaves its chunks to the others. Lives on
+/// the caller's stack; the caller leaves only once no worker is in it.
 struct ThreadPool::Job {
   ParallelBody body;
   void *context;
@@ -62,37 +67,70 @@ struct ThreadPool::Job {
   /// two threads share 7 and 7, where chunks of 2 and a last one of 0 would
   /// leave them 8 and 6.
   int64_t iterations, numChunks;
-
-  /// The first iteration of `chunk`, counted from 0; never above iterations.
-  int64_t chunkStart(int64_t chunk) const {
-    return chunk * (iterations / numChunks) +
-           std::min(chunk, iterations % numChunks);
-  }
-  /// The next chunk to claim.
-  std::atomic<int64_t> next{0};
-  /// Threads in the job, the caller included, and the most it takes. Guarded
-  /// by the pool's mutex.
+  /// Each slot's chunks not yet claimed, [front, back), as front << 32 |
+  /// back; chunks number at most kChunksPerThread * (kMaxWorkers + 1).
+  std::atomic<uint64_t> ranges[kMaxWorkers + 1];
+  /// Threads in the job, the caller included, and the most it takes: the
+  /// slots. Guarded by the pool's mutex.
   int participants = 1, maxParticipants;
   /// Workers in the job: they join under the pool's mutex, and leave by
   /// decrementing it, their last touch of the job.
   std::atomic<int> attached{0};
 
-  bool exhausted() const {
-    return next.load(std::memory_order_relaxed) >= numChunks;
+  /// Splits the chunks between `slots` threads.
+  void split(int slots) {
+    maxParticipants = slots;
+    for (int slot = 0; slot < slots; ++slot)
+      ranges[slot].store(uint64_t(evenStart(slot, numChunks, slots)) << 32 |
+                             uint64_t(evenStart(slot + 1, numChunks, slots)),
+                         std::memory_order_relaxed);
   }
 
-  /// Claims and runs chunks until none is left.
-  void run() {
+  /// The first of `total` items that part `part` of `parts` even parts
+  /// starts at; never above total.
+  static int64_t evenStart(int64_t part, int64_t total, int64_t parts) {
+    return part * (total / parts) + std::min(part, total % parts);
+  }
+
+  bool exhausted() const {
+    for (int slot = 0; slot < maxParticipants; ++slot) {
+      uint64_t range = ranges[slot].load(std::memory_order_relaxed);
+      if ((range >> 32) < (range & 0xffffffff))
+        return false;
+    }
+    return true;
+  }
+
+  /// Claims the front chunk of `slot`'s range (`front`), or its back one;
+  /// -1 when the range is empty.
+  int64_t claim(int slot, bool front) {
+    uint64_t range = ranges[slot].load(std::memory_order_relaxed);
     for (;;) {
-      int64_t chunk = next.fetch_add(1, std::memory_order_relaxed);
-      if (chunk >= numChunks)
-        return;
-      // No overflow: a chunk's start is at most iterations, so the offset is
-      // below ub - lb + step.
-      int64_t begin = lb + chunkStart(chunk) * step;
-      int64_t end =
-          chunk + 1 == numChunks ? ub : lb + chunkStart(chunk + 1) * step;
-      body(context, begin, end);
+      uint64_t first = range >> 32, end = range & 0xffffffff;
+      if (first >= end)
+        return -1;
+      uint64_t claimed =
+          front ? (first + 1) << 32 | end : first << 32 | (end - 1);
+      if (ranges[slot].compare_exchange_weak(range, claimed,
+                                             std::memory_order_relaxed))
+        return static_cast<int64_t>(front ? first : end - 1);
+    }
+  }
+
+  /// Runs chunks until none is left: `slot`'s own, then the others'.
+  void run(int slot) {
+    for (int i = 0; i < maxParticipants; ++i) {
+      int victim = (slot + i) % maxParticipants;
+      for (int64_t chunk; (chunk = claim(victim, i == 0)) >= 0;) {
+        // No overflow: a chunk's start is at most iterations, so the offset
+        // is below ub - lb + step.
+        int64_t begin = lb + evenStart(chunk, iterations, numChunks) * step;
+        int64_t end =
+            chunk + 1 == numChunks
+                ? ub
+                : lb + evenStart(chunk + 1, iterations, numChunks) * step;
+        body(context, begin, end);
+      }
     }
   }
 };
@@ -163,10 +201,10 @@ void ThreadPool::work() {
       if (stopping.load())
         return;
     }
-    ++job->participants;
+    int slot = job->participants++;
     job->attached.fetch_add(1, std::memory_order_relaxed);
     lock.unlock();
-    job->run();
+    job->run(slot);
     bool last = job->attached.fetch_sub(1, std::memory_order_acq_rel) == 1;
     lock.lock();
     if (last)
@@ -192,7 +230,7 @@ void ThreadPool::parallelFor(ParallelBody body, void *context, int64_t lb,
   job.step = step;
   job.iterations = iterations;
   job.numChunks = std::min<int64_t>(iterations, threads * kChunksPerThread);
-  job.maxParticipants = threads;
+  job.split(threads);
   ensureWorkers(threads - 1);
   int wake = 0;
   try {
@@ -202,12 +240,12 @@ void ThreadPool::parallelFor(ParallelBody body, void *context, int64_t lb,
     wake = std::min(sleepers, threads - 1);
   } catch (...) {
     // Not queued: the caller runs every chunk.
-    job.run();
+    job.run(0);
     return;
   }
   for (int i = 0; i < wake; ++i)
     posted.notify_one();
-  job.run();
+  job.run(0);
   // Every chunk is claimed: no worker joins from now on, once the job is out
   // of the queue; those in it are finishing their chunks.
   std::unique_lock<std::mutex> lock(mutex);

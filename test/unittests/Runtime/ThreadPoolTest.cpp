@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <set>
@@ -134,6 +135,53 @@ TEST(ThreadPoolTest, UsesAtMostTheThreadsAsked) {
   pool.parallelFor(Coverage::body, &two, 0, 64, 1, 2);
   EXPECT_TRUE(two.eachOnce());
   EXPECT_LE(two.threads.size(), 2u);
+}
+
+/// A loop whose first chunk, on the caller, waits until a worker has started
+/// a chunk, and which records the chunks in the order they started.
+struct FirstWaits {
+  std::mutex mutex;
+  std::condition_variable started;
+  std::vector<std::pair<int64_t, std::thread::id>> order;
+  std::thread::id caller = std::this_thread::get_id();
+
+  static void body(void *context, int64_t begin, int64_t) {
+    auto &self = *static_cast<FirstWaits *>(context);
+    std::unique_lock<std::mutex> lock(self.mutex);
+    self.order.push_back({begin, std::this_thread::get_id()});
+    self.started.notify_all();
+    if (begin != 0)
+      return;
+    // Long enough for any worker to wake, short enough not to hang.
+    self.started.wait_for(lock, std::chrono::seconds(20),
+                          [&] { return anyOther(self.order, self.caller); });
+  }
+
+  static bool
+  anyOther(const std::vector<std::pair<int64_t, std::thread::id>> &order,
+           std::thread::id caller) {
+    for (const auto &[chunk, thread] : order)
+      if (thread != caller)
+        return true;
+    return false;
+  }
+};
+
+// Each thread first runs its own contiguous part of the chunks: the caller
+// the first ones, the worker those from the middle on, so that two loops in
+// a row give a thread the same iterations.
+TEST(ThreadPoolTest, ThreadsStartOnTheirOwnPart) {
+  ThreadPool pool;
+  FirstWaits loop;
+  pool.parallelFor(FirstWaits::body, &loop, 0, 8, 1, 2);
+  ASSERT_EQ(loop.order.size(), 8u);
+  EXPECT_EQ(loop.order[0],
+            (std::pair<int64_t, std::thread::id>{0, loop.caller}));
+  auto worker = std::find_if(
+      loop.order.begin(), loop.order.end(),
+      [&](const auto &chunk) { return chunk.second != loop.caller; });
+  ASSERT_NE(worker, loop.order.end());
+  EXPECT_EQ(worker->first, 4);
 }
 
 /// A loop whose chunks each run an inner parallel loop on the same pool.
