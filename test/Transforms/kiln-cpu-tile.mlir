@@ -674,3 +674,39 @@ func.func @narrow_fill(%t: tensor<1x96x112x2xf32>) -> tensor<1x96x112x2xf32> {
   %0 = linalg.fill ins(%cst : f32) outs(%t : tensor<1x96x112x2xf32>) -> tensor<1x96x112x2xf32>
   return %0 : tensor<1x96x112x2xf32>
 }
+
+// -----
+
+// A fused convolution whose columns are gathered from window taps gathers
+// them row tile by row tile: each of the threads' tiles of 4 image rows
+// copies the 9 taps' slices of its rows into (1, C, KH, KW, 4, OW), which
+// its product reads while they are in cache. No gather of the whole
+// image's columns (1, 16, 3, 3, 56, 56) is left.
+// REPORT: remark: fusion: 1 convolution product(s) fused with their elementwise consumer
+// CHECK-LABEL: func.func @conv_epilogue_gathered
+// CHECK-NOT: tensor<1x16x3x3x56x56xf32>
+// CHECK: scf.for %[[ROW:.*]] = %c0 to %c56 step %c4 iter_args
+// CHECK: tensor.empty() : tensor<1x16x3x3x4x56xf32>
+// CHECK-COUNT-9: linalg.copy {kiln.vectorize = "elementwise"} ins(%{{.*}} : tensor<1x1x1x16xf32>)
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2, 3], [4, 5]] : tensor<1x16x3x3x4x56xf32> into tensor<144x224xf32>
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"}
+// CHECK: arith.maximumf
+// CHECK: } {kiln.parallel}
+// CHECK-NOT: tensor<1x16x3x3x56x56xf32>
+// CHECK: return
+#gather_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_epilogue_gathered(%img: tensor<1x16x58x58xf32>, %w: tensor<32x16x3x3xf32>, %bias: tensor<32xf32>) -> tensor<1x32x56x56xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x32x56x56xf32>
+  %b = linalg.broadcast ins(%bias : tensor<32xf32>) outs(%e : tensor<1x32x56x56xf32>) dimensions = [0, 2, 3]
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%img, %w : tensor<1x16x58x58xf32>, tensor<32x16x3x3xf32>) outs(%b : tensor<1x32x56x56xf32>) -> tensor<1x32x56x56xf32>
+  %out = tensor.empty() : tensor<1x32x56x56xf32>
+  %r = linalg.generic {indexing_maps = [#gather_id, #gather_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : tensor<1x32x56x56xf32>) outs(%out : tensor<1x32x56x56xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x32x56x56xf32>
+  return %r : tensor<1x32x56x56xf32>
+}

@@ -573,6 +573,20 @@ static LogicalResult rewritePoolingAsElementwise(RewriterBase &rewriter,
   return success();
 }
 
+namespace {
+
+/// An image-column gather written as tap copies (rewriteIm2ColAsTapCopies),
+/// kept so that a fused convolution epilogue can gather the columns of each
+/// of its row tiles itself (fuseEpilogue): the taps, each the image slice
+/// (1, C, OH, OW) one filter tap reads, and the op that gathers them all.
+struct TapGather {
+  SmallVector<Value> taps;
+  int64_t channels, kh, kw, oh, ow;
+  Operation *gather;
+};
+
+} // namespace
+
 /// The image columns of an NCHW convolution, (N, C*KH*KW, OH*OW), built as
 /// one copy per window tap instead of one gather: viewed as (N, C, KH, KW,
 /// OH, OW), the columns of tap (i, j) are the image slice that tap reads,
@@ -582,12 +596,12 @@ static LogicalResult rewritePoolingAsElementwise(RewriterBase &rewriter,
 /// gather is large enough to share, the copies run per channel, in a loop
 /// marked for the threads. Replaces `im2col`, the gather, whose result type
 /// is the columns'.
-static LogicalResult rewriteIm2ColAsTapCopies(RewriterBase &rewriter,
-                                              Operation *im2col, Value image,
-                                              RankedTensorType filterType,
-                                              RankedTensorType outType,
-                                              DenseIntElementsAttr strides,
-                                              DenseIntElementsAttr dilations) {
+static LogicalResult
+rewriteIm2ColAsTapCopies(RewriterBase &rewriter, Operation *im2col, Value image,
+                         RankedTensorType filterType, RankedTensorType outType,
+                         DenseIntElementsAttr strides,
+                         DenseIntElementsAttr dilations,
+                         DenseMap<Value, TapGather> &gathers) {
   auto columnsType = dyn_cast<RankedTensorType>(im2col->getResult(0).getType());
   auto imageType = cast<RankedTensorType>(image.getType());
   if (!columnsType || !columnsType.hasStaticShape() ||
@@ -660,8 +674,10 @@ static LogicalResult rewriteIm2ColAsTapCopies(RewriterBase &rewriter,
   } else {
     columns = copyTaps(rewriter, columns, rewriter.getIndexAttr(0), c);
   }
-  rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(im2col, columnsType,
-                                                       columns, toColumns);
+  auto collapsed = rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+      im2col, columnsType, columns, toColumns);
+  gathers[collapsed.getResult()] = {std::move(taps),        c, kh, kw, oh, ow,
+                                    columns.getDefiningOp()};
   return success();
 }
 
@@ -826,6 +842,43 @@ static int64_t divisorAtMost(int64_t size, int64_t limit, int64_t multiple) {
   return bestMultiple ? bestMultiple : best;
 }
 
+/// The columns (C * KH * KW, rows * OW) of the output rows [row, row +
+/// rows) that `gather` gathers for the whole image: each tap's slice of
+/// those rows, copied into its place.
+static Value gatherRows(OpBuilder &b, Location loc, const TapGather &gather,
+                        Value row, int64_t rows) {
+  Type element =
+      cast<RankedTensorType>(gather.taps.front().getType()).getElementType();
+  int64_t c = gather.channels;
+  auto sliceType = RankedTensorType::get({1, c, rows, gather.ow}, element);
+  Value columns = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{1, c, gather.kh, gather.kw, rows, gather.ow},
+      element);
+  OpFoldResult zero = b.getIndexAttr(0);
+  SmallVector<OpFoldResult> ones(6, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> tapSizes =
+      getAsIndexOpFoldResult(b.getContext(), {1, c, rows, gather.ow});
+  SmallVector<OpFoldResult> slotSizes =
+      getAsIndexOpFoldResult(b.getContext(), {1, c, 1, 1, rows, gather.ow});
+  for (int64_t i = 0; i < gather.kh; ++i) {
+    for (int64_t j = 0; j < gather.kw; ++j) {
+      Value tap = tensor::ExtractSliceOp::create(
+          b, loc, sliceType, gather.taps[i * gather.kw + j],
+          SmallVector<OpFoldResult>{zero, zero, row, zero}, tapSizes,
+          ArrayRef(ones).take_front(4));
+      SmallVector<OpFoldResult> offsets = {
+          zero, zero, b.getIndexAttr(i), b.getIndexAttr(j), zero, zero};
+      Value slot = tensor::ExtractSliceOp::create(b, loc, sliceType, columns,
+                                                  offsets, slotSizes, ones);
+      Value copied = linalg::CopyOp::create(b, loc, tap, slot).getResult(0);
+      columns = tensor::InsertSliceOp::create(b, loc, copied, columns, offsets,
+                                              slotSizes, ones);
+    }
+  }
+  SmallVector<ReassociationIndices> toMatrix = {{0, 1, 2, 3}, {4, 5}};
+  return tensor::CollapseShapeOp::create(b, loc, columns, toMatrix);
+}
+
 /// Fuses the elementwise op that consumes a convolution's product (its
 /// bias, activation, residual addition) into the contraction, tile by tile:
 /// `matmul`, filter (F, K) times columns (K, H*W), whose result is reshaped
@@ -838,7 +891,8 @@ static int64_t divisorAtMost(int64_t size, int64_t limit, int64_t multiple) {
 /// elementwise op then make one pass over memory instead of three. The tile
 /// sizes divide the image and the filters, so every tile is static.
 static LogicalResult fuseEpilogue(RewriterBase &rewriter,
-                                  linalg::MatmulOp matmul) {
+                                  linalg::MatmulOp matmul,
+                                  DenseMap<Value, TapGather> &gathers) {
   if (!matmul.hasPureTensorSemantics() || matmul->getNumResults() != 1 ||
       !llvm::all_of(matmul->getOperands(), isFloat32) ||
       matmul.getIndexingMapsArray() !=
@@ -914,6 +968,30 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
          filters / filtersPerTile * (height / rowsPerTile) < kMinEpilogueTiles)
     filtersPerTile /= 2;
 
+  // The columns, when a gather of taps produces them and the threads share
+  // the row tiles: each row tile then gathers its own columns, which stay in
+  // cache for its product, where a gather of the whole image would write
+  // them to memory and the product read them back.
+  const TapGather *gather = nullptr;
+  Value gatherKey;
+  if (height / rowsPerTile > 1) {
+    Value columnsValue = matmul.getInputs()[1];
+    while (!gathers.count(columnsValue)) {
+      auto collapse = columnsValue.getDefiningOp<tensor::CollapseShapeOp>();
+      if (!collapse)
+        break;
+      columnsValue = collapse.getSrc();
+    }
+    auto found = gathers.find(columnsValue);
+    if (found != gathers.end() && found->second.oh == height &&
+        found->second.ow == width &&
+        found->second.channels * found->second.kh * found->second.kw ==
+            reduction) {
+      gather = &found->second;
+      gatherKey = columnsValue;
+    }
+  }
+
   // What initialized the product: a bias broadcast over the image, a fill,
   // or any other tensor, sliced.
   Value init = matmul.getDpsInits()[0];
@@ -954,6 +1032,9 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
       ValueRange{consumer.getDpsInits()[0]},
       [&](OpBuilder &b, Location loc, Value row, ValueRange rowArgs) {
         Value column = arith::MulIOp::create(b, loc, row, widthValue);
+        Value gathered;
+        if (gather)
+          gathered = gatherRows(b, loc, *gather, row, rowsPerTile);
         filterLoop = scf::ForOp::create(
             b, loc, zero, index(filters), index(filtersPerTile),
             ValueRange{rowArgs[0]},
@@ -969,8 +1050,9 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
               };
               Value lhs = tileOf(matmul.getInputs()[0], filter, zeroAttr,
                                  filtersPerTile, reduction);
-              Value rhs = tileOf(matmul.getInputs()[1], zeroAttr, column,
-                                 reduction, tileColumns);
+              Value rhs = gathered ? gathered
+                                   : tileOf(matmul.getInputs()[1], zeroAttr,
+                                            column, reduction, tileColumns);
               Value start;
               if (broadcast) {
                 Value bias = tensor::ExtractSliceOp::create(
@@ -1030,7 +1112,25 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
   rewriter.replaceOp(consumer, rowLoop.getResult(0));
   for (tensor::ExpandShapeOp expand : llvm::reverse(expands))
     rewriter.eraseOp(expand);
+  Value columnsValue = matmul.getInputs()[1];
   rewriter.eraseOp(matmul);
+  // A gather no other op reads goes, with the reshapes of its columns.
+  if (gather) {
+    Operation *gatherOp = gather->gather;
+    gathers.erase(gatherKey);
+    while (columnsValue.use_empty()) {
+      Operation *producer = columnsValue.getDefiningOp();
+      if (!producer || producer->getNumResults() != 1)
+        break;
+      Value source = producer->getNumOperands() > 0 && producer != gatherOp
+                         ? producer->getOperand(0)
+                         : Value();
+      rewriter.eraseOp(producer);
+      if (!source)
+        break;
+      columnsValue = source;
+    }
+  }
   return success();
 }
 
@@ -1170,6 +1270,9 @@ struct KilnCPUTilePass
     IRRewriter rewriter(&getContext());
     // The inputs of a concatenation are written in place, before any rewrite
     // below inserts slices of its own.
+    // The image-column gathers of the convolutions rewritten below, by the
+    // columns they produce.
+    DenseMap<Value, TapGather> gathers;
     SmallVector<tensor::InsertSliceOp> inserts;
     getOperation().walk([&](tensor::InsertSliceOp insert) {
       if (isFloat32(insert.getSource()) &&
@@ -1218,7 +1321,8 @@ struct KilnCPUTilePass
         continue;
       ++numIm2Col;
       (void)rewriteIm2ColAsTapCopies(rewriter, rewritten->first, image,
-                                     filterType, outType, strides, dilations);
+                                     filterType, outType, strides, dilations,
+                                     gathers);
       // One image's contraction is a plain matmul once its unit batch dim
       // is gone: filter (F, C*KH*KW) times columns (C*KH*KW, OH*OW).
       Operation *result = rewritten->second;
@@ -1282,7 +1386,7 @@ struct KilnCPUTilePass
         [&](linalg::MatmulOp matmul) { products.push_back(matmul); });
     unsigned epilogues = 0;
     for (linalg::MatmulOp matmul : products)
-      if (succeeded(fuseEpilogue(rewriter, matmul)))
+      if (succeeded(fuseEpilogue(rewriter, matmul, gathers)))
         ++epilogues;
     numEpilogues += epilogues;
     if (report && epilogues)
