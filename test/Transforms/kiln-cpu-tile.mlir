@@ -398,10 +398,20 @@ func.func @row_reduction(%x: tensor<8x128xf32>, %acc: tensor<8xf32>) -> tensor<8
 
 // -----
 
-// A row of 100 elements, not a multiple of 16, is left to the scalar loops.
+// A row of 100 elements, not a multiple of 16, is split in two along the
+// reduction: its first 96 elements take the partial results, then the last
+// 4 are added one by one to what they left, by the op itself on the slice
+// [96, 100), which stays a scalar loop.
 // CHECK-LABEL: func.func @row_reduction_odd
+// CHECK: %[[VECTORS:.*]] = tensor.extract_slice %arg0[0, 0] [8, 96] [1, 1] : tensor<8x100xf32> to tensor<8x96xf32>
+// CHECK: %[[ROWS:.*]] = scf.for
+// CHECK: scf.for %{{.*}} = %c0 to %c96 step %c16
+// CHECK: } {kiln.partial_results}
+// CHECK: linalg.reduce
+// CHECK: %[[TAIL:.*]] = tensor.extract_slice %arg0[0, 96] [8, 4] [1, 1] : tensor<8x100xf32> to tensor<8x4xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[TAIL]] : tensor<8x4xf32>) outs(%[[ROWS]] : tensor<8xf32>)
 // CHECK-NOT: kiln.vectorize
-// CHECK-NOT: kiln.partial_results
+// CHECK: return
 func.func @row_reduction_odd(%x: tensor<8x100xf32>, %acc: tensor<8xf32>) -> tensor<8xf32> {
   %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]}
       ins(%x : tensor<8x100xf32>) outs(%acc : tensor<8xf32>) {
@@ -709,4 +719,47 @@ func.func @conv_epilogue_gathered(%img: tensor<1x16x58x58xf32>, %w: tensor<32x16
     linalg.yield %m : f32
   } -> tensor<1x32x56x56xf32>
   return %r : tensor<1x32x56x56xf32>
+}
+
+// -----
+
+// A global sum pooling, a reduction over an image's rows and columns into a
+// (N, C, 1, 1) output, becomes one reduction over the 169 positions of each
+// channel, which the row strategy takes: 160 elements as partial results,
+// then the last 9. The threads share the channels.
+// CHECK-LABEL: func.func @global_pool
+// CHECK: tensor.collapse_shape %arg0 {{\[}}[0], [1], [2, 3]] : tensor<1x1000x13x13xf32> into tensor<1x1000x169xf32>
+// CHECK: tensor.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] : tensor<1x1000x1x1xf32> into tensor<1x1000xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c160 step %c16
+// CHECK: } {kiln.partial_results}
+// CHECK: } {kiln.parallel}
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 160] [1, 1000, 9] [1, 1, 1] : tensor<1x1000x169xf32> to tensor<1x1000x9xf32>
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2, 3]] output_shape [1, 1000, 1, 1] : tensor<1x1000xf32> into tensor<1x1000x1x1xf32>
+#pool_in = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#pool_out = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, 0)>
+func.func @global_pool(%x: tensor<1x1000x13x13xf32>, %o: tensor<1x1000x1x1xf32>) -> tensor<1x1000x1x1xf32> {
+  %r = linalg.generic {indexing_maps = [#pool_in, #pool_out], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%x : tensor<1x1000x13x13xf32>) outs(%o : tensor<1x1000x1x1xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x1000x1x1xf32>
+  return %r : tensor<1x1000x1x1xf32>
+}
+
+// -----
+
+// A reduction over two dims that its input reads out of order (transposed)
+// is left as it is: the two dims are not one contiguous run to collapse.
+// CHECK-LABEL: func.func @two_reductions_transposed
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: return
+func.func @two_reductions_transposed(%x: tensor<4x8x16xf32>, %o: tensor<4xf32>) -> tensor<4xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2, d1)>, affine_map<(d0, d1, d2) -> (d0)>], iterator_types = ["parallel", "reduction", "reduction"]}
+      ins(%x : tensor<4x8x16xf32>) outs(%o : tensor<4xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
 }

@@ -95,6 +95,9 @@ struct Strategy {
   /// Row reductions only: the reduction dim, split into register tiles of
   /// partial results (see tileRowReduction), or -1.
   int64_t partialReductionDim = -1;
+  /// Row reductions only: how many of a row's elements the partial results
+  /// take, a multiple of 16; the others are reduced one by one after them.
+  int64_t reductionVectors = 0;
 };
 
 } // namespace
@@ -274,19 +277,22 @@ static std::optional<Strategy> chooseStrategy(linalg::LinalgOp op) {
   }
 
   // A reduction along the innermost loop alone (a softmax's maximum and sum,
-  // a layer norm's mean): one row at a time, its elements added into a
-  // vector of partial results, 16 lanes per step, that one horizontal
-  // reduction ends.
+  // a layer norm's mean, a global average pooling): one row at a time, its
+  // elements added into a vector of partial results, 16 lanes per step, that
+  // one horizontal reduction ends. A row whose length 16 does not divide
+  // reduces its whole vectors so, then its last elements one by one (a 13x13
+  // image's 169: 160 and 9).
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (op.getNumReductionLoops() == 1 &&
       op.getIteratorTypesArray().back() == utils::IteratorType::reduction &&
       isContiguousAlongInnermost(op) && !ShapedType::isDynamic(ranges.back()) &&
-      ranges.back() >= kLanes && ranges.back() % kLanes == 0) {
+      ranges.back() >= kLanes) {
     Strategy s;
     s.name = "reduction";
     s.registerTiles.assign(loops, 1);
     s.registerTiles.back() = 0;
     s.partialReductionDim = loops - 1;
+    s.reductionVectors = ranges.back() / kLanes * kLanes;
     return s;
   }
 
@@ -1219,12 +1225,159 @@ static FailureOr<PackedPanels> packPanels(RewriterBase &rewriter, Operation *op,
 /// loop over the row carries (an initial fill, an elementwise step per 16
 /// elements, and a final reduction of the 16 lanes), each marked for
 /// vectorization.
+/// Collapses the reduction loops of `op` into one when they are its
+/// innermost loops, every input reads all its loops in order and the output
+/// reads the others in order, then unit dims at constant 0 (a global pooling
+/// over an image's rows and columns into a (N, C, 1, 1) output).
+static LogicalResult collapseInnerReductions(RewriterBase &rewriter,
+                                             linalg::GenericOp op) {
+  unsigned loops = op.getNumLoops(), reductions = op.getNumReductionLoops();
+  unsigned parallel = loops - reductions;
+  if (op.getNumDpsInits() != 1 || parallel == 0)
+    return failure();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned d = parallel; d < loops; ++d)
+    if (iterators[d] != utils::IteratorType::reduction)
+      return failure();
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (!op.getMatchingIndexingMap(input).isIdentity())
+      return failure();
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  auto outType = dyn_cast<RankedTensorType>(op.getDpsInits()[0].getType());
+  if (!outType || !outType.hasStaticShape() || out.getNumResults() < parallel)
+    return failure();
+  for (unsigned r = 0; r < out.getNumResults(); ++r) {
+    bool ok =
+        r < parallel
+            ? out.getResult(r) == getAffineDimExpr(r, op.getContext())
+            : out.getResult(r) == getAffineConstantExpr(0, op.getContext()) &&
+                  outType.getDimSize(r) == 1;
+    if (!ok)
+      return failure();
+  }
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  // The inputs' reduction dims as one; the output's trailing unit dims
+  // folded into its last parallel dim.
+  SmallVector<ReassociationIndices> inGroups;
+  for (unsigned d = 0; d < parallel; ++d)
+    inGroups.push_back({int64_t(d)});
+  ReassociationIndices inner;
+  for (unsigned d = parallel; d < loops; ++d)
+    inner.push_back(d);
+  inGroups.push_back(inner);
+  SmallVector<ReassociationIndices> outGroups;
+  for (unsigned d = 0; d < parallel; ++d)
+    outGroups.push_back({int64_t(d)});
+  for (unsigned d = parallel; d < out.getNumResults(); ++d)
+    outGroups.back().push_back(d);
+  SmallVector<Value> inputs;
+  for (Value input : op.getDpsInputs())
+    inputs.push_back(
+        tensor::CollapseShapeOp::create(rewriter, loc, input, inGroups));
+  Value init = op.getDpsInits()[0];
+  if (outGroups.size() != size_t(outType.getRank()))
+    init = tensor::CollapseShapeOp::create(rewriter, loc, init, outGroups);
+  MLIRContext *ctx = op.getContext();
+  SmallVector<AffineMap> maps(
+      inputs.size(), AffineMap::getMultiDimIdentityMap(parallel + 1, ctx));
+  SmallVector<AffineExpr> outExprs;
+  for (unsigned d = 0; d < parallel; ++d)
+    outExprs.push_back(getAffineDimExpr(d, ctx));
+  maps.push_back(AffineMap::get(parallel + 1, 0, outExprs, ctx));
+  SmallVector<utils::IteratorType> collapsedIterators(
+      parallel, utils::IteratorType::parallel);
+  collapsedIterators.push_back(utils::IteratorType::reduction);
+  auto collapsed = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+      collapsedIterators);
+  rewriter.inlineRegionBefore(op.getRegion(), collapsed.getRegion(),
+                              collapsed.getRegion().begin());
+  Value result = collapsed.getResult(0);
+  if (result.getType() != outType)
+    result = tensor::ExpandShapeOp::create(rewriter, loc, outType, result,
+                                           outGroups);
+  rewriter.replaceOp(op, result);
+  return success();
+}
+
+/// Splits `op`, a reduction along its innermost loop that every operand
+/// reading that loop reads along its innermost dim, in two along that loop:
+/// an op over its first `length` steps, then one over the others that
+/// continues from the first's result. Returns the first.
+static FailureOr<linalg::LinalgOp> splitReductionTail(RewriterBase &rewriter,
+                                                      linalg::LinalgOp op,
+                                                      int64_t length) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || generic.getNumDpsInits() != 1)
+    return failure();
+  unsigned dim = op.getNumLoops() - 1;
+  int64_t range = op.getStaticLoopRanges()[dim];
+  Location loc = op.getLoc();
+  // The operands of the part over steps [offset, offset + size).
+  auto part = [&](int64_t offset, int64_t size) {
+    SmallVector<Value> inputs;
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      Value value = input->get();
+      AffineMap map = op.getMatchingIndexingMap(input);
+      if (map.getNumResults() == 0 || !map.isFunctionOfDim(dim)) {
+        inputs.push_back(value);
+        continue;
+      }
+      int64_t rank = map.getNumResults();
+      SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes =
+          tensor::getMixedSizes(rewriter, loc, value);
+      SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+      offsets.back() = rewriter.getIndexAttr(offset);
+      sizes.back() = rewriter.getIndexAttr(size);
+      inputs.push_back(tensor::ExtractSliceOp::create(rewriter, loc, value,
+                                                      offsets, sizes, strides));
+    }
+    return inputs;
+  };
+  auto clonePart = [&](ValueRange inputs, Value init) {
+    IRMapping mapping;
+    auto cloned = cast<linalg::GenericOp>(rewriter.clone(*generic, mapping));
+    rewriter.modifyOpInPlace(cloned, [&] {
+      for (auto [operand, value] :
+           llvm::zip(cloned.getDpsInputOperands(), inputs))
+        operand->set(value);
+      cloned.getDpsInitsMutable()[0].set(init);
+    });
+    return cloned;
+  };
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (map.isFunctionOfDim(dim) &&
+        map.getResults().back() != getAffineDimExpr(dim, op.getContext()))
+      return failure();
+  }
+  rewriter.setInsertionPoint(op);
+  linalg::GenericOp vectors =
+      clonePart(part(0, length), generic.getDpsInits()[0]);
+  linalg::GenericOp tail =
+      clonePart(part(length, range - length), vectors->getResult(0));
+  rewriter.replaceOp(op, tail->getResults());
+  return cast<linalg::LinalgOp>(vectors.getOperation());
+}
+
 static LogicalResult tileRowReduction(RewriterBase &rewriter,
                                       linalg::LinalgOp op,
                                       const Strategy &strategy) {
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   rewriter.setInsertionPoint(op);
+  // The rows' whole vectors first, then their remainder, which stays a
+  // scalar loop.
+  if (strategy.reductionVectors != ranges[strategy.partialReductionDim]) {
+    FailureOr<linalg::LinalgOp> vectors =
+        splitReductionTail(rewriter, op, strategy.reductionVectors);
+    if (failed(vectors))
+      return failure();
+    op = *vectors;
+    rewriter.setInsertionPoint(op);
+  }
   FailureOr<scf::SCFTilingResult> rows =
       tile(rewriter, op, strategy.registerTiles, {});
   if (failed(rows))
@@ -1393,6 +1546,18 @@ struct KilnCPUTilePass
       getOperation().emitRemark()
           << "fusion: " << epilogues
           << " convolution product(s) fused with their elementwise consumer";
+
+    // A reduction over several innermost dims that every operand reads
+    // contiguously (a global pooling over an image's rows and columns)
+    // becomes one over a single dim, which the row reduction strategy takes.
+    SmallVector<linalg::GenericOp> multiReductions;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (op.hasPureTensorSemantics() && op.getNumReductionLoops() > 1 &&
+          llvm::all_of(op->getOperands(), isFloat32))
+        multiReductions.push_back(op);
+    });
+    for (linalg::GenericOp op : multiReductions)
+      (void)collapseInnerReductions(rewriter, op);
 
     SmallVector<std::pair<linalg::LinalgOp, Strategy>, 8> work;
     SmallVector<std::pair<linalg::LinalgOp, unsigned>> parallelOnly;
