@@ -763,3 +763,47 @@ func.func @two_reductions_transposed(%x: tensor<4x8x16xf32>, %o: tensor<4xf32>) 
   } -> tensor<4xf32>
   return %r : tensor<4xf32>
 }
+
+// -----
+
+// An elementwise op reads each of its inputs per element: a maximum of 9
+// taps over 128 x 13 x 13 positions (21632 elements, 9 reads each) is worth
+// sharing between the threads, the same op over one input is not.
+// CHECK-LABEL: func.func @pool_taps
+// CHECK: } {kiln.parallel}
+// CHECK-LABEL: func.func @one_input
+// CHECK-NOT: kiln.parallel
+// CHECK: return
+#taps_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @pool_taps(%a: tensor<1x128x13x13xf32>, %b: tensor<1x128x13x13xf32>, %c: tensor<1x128x13x13xf32>,
+                     %d: tensor<1x128x13x13xf32>, %e: tensor<1x128x13x13xf32>, %f: tensor<1x128x13x13xf32>,
+                     %g: tensor<1x128x13x13xf32>, %h: tensor<1x128x13x13xf32>, %i: tensor<1x128x13x13xf32>,
+                     %o: tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32> {
+  %r = linalg.generic {indexing_maps = [#taps_id, #taps_id, #taps_id, #taps_id, #taps_id, #taps_id, #taps_id, #taps_id, #taps_id, #taps_id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%a, %b, %c, %d, %e, %f, %g, %h, %i : tensor<1x128x13x13xf32>, tensor<1x128x13x13xf32>, tensor<1x128x13x13xf32>,
+          tensor<1x128x13x13xf32>, tensor<1x128x13x13xf32>, tensor<1x128x13x13xf32>, tensor<1x128x13x13xf32>,
+          tensor<1x128x13x13xf32>, tensor<1x128x13x13xf32>) outs(%o : tensor<1x128x13x13xf32>) {
+  ^bb0(%x0: f32, %x1: f32, %x2: f32, %x3: f32, %x4: f32, %x5: f32, %x6: f32, %x7: f32, %x8: f32, %out: f32):
+    %m0 = arith.maximumf %x0, %x1 : f32
+    %m1 = arith.maximumf %m0, %x2 : f32
+    %m2 = arith.maximumf %m1, %x3 : f32
+    %m3 = arith.maximumf %m2, %x4 : f32
+    %m4 = arith.maximumf %m3, %x5 : f32
+    %m5 = arith.maximumf %m4, %x6 : f32
+    %m6 = arith.maximumf %m5, %x7 : f32
+    %m7 = arith.maximumf %m6, %x8 : f32
+    linalg.yield %m7 : f32
+  } -> tensor<1x128x13x13xf32>
+  return %r : tensor<1x128x13x13xf32>
+}
+func.func @one_input(%a: tensor<1x128x13x13xf32>, %o: tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32> {
+  %zero = arith.constant 0.0 : f32
+  %r = linalg.generic {indexing_maps = [#taps_id, #taps_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%a : tensor<1x128x13x13xf32>) outs(%o : tensor<1x128x13x13xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %m = arith.maximumf %x, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x128x13x13xf32>
+  return %r : tensor<1x128x13x13xf32>
+}

@@ -348,6 +348,11 @@ static SmallVector<int64_t> sharingRanges(linalg::LinalgOp op) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (isa<linalg::FillOp>(op) && !ranges.empty() && ranges.back() == 1)
     ranges.back() = kLanes;
+  // An elementwise op reads each of its inputs per element: a pooling
+  // window's 9 taps make each element 9 elements' work.
+  if (op.getNumParallelLoops() == op.getNumLoops() && !ranges.empty() &&
+      op.getNumDpsInputs() > 1 && !ShapedType::isDynamic(ranges.back()))
+    ranges.push_back(op.getNumDpsInputs());
   return ranges;
 }
 
