@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ConstantData.h"
+#include "kiln/Dialect/Kiln/IR/ConstantData.h"
 
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 

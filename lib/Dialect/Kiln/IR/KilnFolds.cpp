@@ -10,7 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ConstantData.h"
+#include "kiln/Dialect/Kiln/IR/ConstantData.h"
 #include "ShapeFolds.h"
 
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"

@@ -166,6 +166,8 @@ def KilnCPUTilePass : Pass<"kiln-cpu-tile", "func::FuncOp"> {
               "Number of convolutions rewritten as image columns and a contraction">,
     Statistic<"numPacked", "num-packed",
               "Number of contractions whose right-hand side is copied panel by panel">,
+    Statistic<"numPrepacked", "num-prepacked",
+              "Number of contractions whose constant right-hand side is laid out in panels at compile time">,
     Statistic<"numEpilogues", "num-epilogues",
               "Number of convolution products fused with their elementwise consumer">
   ];

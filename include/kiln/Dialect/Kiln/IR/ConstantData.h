@@ -11,8 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef KILN_LIB_DIALECT_KILN_IR_CONSTANTDATA_H
-#define KILN_LIB_DIALECT_KILN_IR_CONSTANTDATA_H
+#ifndef KILN_DIALECT_KILN_IR_CONSTANTDATA_H
+#define KILN_DIALECT_KILN_IR_CONSTANTDATA_H
 
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -33,4 +33,4 @@ ElementsAttr makeConstant(ShapedType type, ArrayRef<char> bytes,
 } // namespace kiln
 } // namespace mlir
 
-#endif // KILN_LIB_DIALECT_KILN_IR_CONSTANTDATA_H
+#endif // KILN_DIALECT_KILN_IR_CONSTANTDATA_H
