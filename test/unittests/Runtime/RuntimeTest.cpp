@@ -240,14 +240,14 @@ TEST(RuntimeModule, LendsItsThreadsToTheCompiledCode) {
   // Loading installed the runtime's hook.
   EXPECT_EQ(hasHook(), 1);
 
-  // 48 rows on 3 threads: 4 chunks per thread, on at most 3 threads; on 1
+  // 48 rows on 3 threads: 8 chunks per thread, on at most 3 threads; on 1
   // thread, one chunk on the caller. The sums are right either way.
   kiln_tensor *a = makeTensor(KILN_DTYPE_F32, {48, 3});
   float *data = static_cast<float *>(kiln_tensor_data(a));
   for (int i = 0; i < 48 * 3; ++i)
     data[i] = static_cast<float>(i);
   const kiln_tensor *inputs[] = {a, a};
-  for (auto [count, wantChunks] : {std::pair{3, 12}, std::pair{1, 1}}) {
+  for (auto [count, wantChunks] : {std::pair{3, 24}, std::pair{1, 1}}) {
     ASSERT_EQ(kiln_module_set_threads(loaded.module, count, nullptr),
               KILN_STATUS_OK);
     EXPECT_EQ(kiln_module_threads(loaded.module), count);
