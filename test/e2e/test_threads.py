@@ -43,6 +43,29 @@ def matmul_model(path: Path) -> None:
     onnx.save(model, str(path))
 
 
+def reductions_model(path: Path) -> None:
+    """Row reductions whose length 16 does not divide: a softmax over rows of
+    100 and of 1000, and a global average pooling over 13x13 images (two
+    reduction dims, 169 elements, 1000 channels: shared by the threads)."""
+    graph = helper.make_graph(
+        [helper.make_node("Softmax", ["x"], ["p"], axis=-1),
+         helper.make_node("Softmax", ["w"], ["q"], axis=-1),
+         helper.make_node("Relu", ["z"], ["r"]),
+         helper.make_node("GlobalAveragePool", ["r"], ["g"])],
+        "reductions",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [8, 100]),
+         helper.make_tensor_value_info("w", TensorProto.FLOAT, [4, 1000]),
+         helper.make_tensor_value_info("z", TensorProto.FLOAT,
+                                       [1, 1000, 13, 13])],
+        [helper.make_tensor_value_info("p", TensorProto.FLOAT, [8, 100]),
+         helper.make_tensor_value_info("q", TensorProto.FLOAT, [4, 1000]),
+         helper.make_tensor_value_info("g", TensorProto.FLOAT,
+                                       [1, 1000, 1, 1])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("",
+                                                                        17)])
+    onnx.save(model, str(path))
+
+
 def compile_model(model: Path, output: Path, *extra: str) -> None:
     done = subprocess.run([str(KILNC), str(model), "-o", str(output), *extra],
                           capture_output=True, text=True, timeout=600)
@@ -61,6 +84,8 @@ def run(program: list[str], inputs: Path, outputs: Path,
 
 CASES = {
     "matmul": (matmul_model, {"x": (256, 512)}),
+    "reductions": (reductions_model, {"x": (8, 100), "w": (4, 1000),
+                                      "z": (1, 1000, 13, 13)}),
     "resnet": (MODELS_DIR / "resnet-opset17.onnx", {"input": (3, 3, 32, 32)}),
 }
 

@@ -285,12 +285,13 @@ static std::optional<Strategy> chooseStrategy(linalg::LinalgOp op) {
   // elements added into a vector of partial results, 16 lanes per step, that
   // one horizontal reduction ends. A row whose length 16 does not divide
   // reduces its whole vectors so, then its last elements one by one (a 13x13
-  // image's 169: 160 and 9).
+  // image's 169: 160 and 9); only a generic op is split so.
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (op.getNumReductionLoops() == 1 &&
       op.getIteratorTypesArray().back() == utils::IteratorType::reduction &&
       isContiguousAlongInnermost(op) && !ShapedType::isDynamic(ranges.back()) &&
-      ranges.back() >= kLanes) {
+      ranges.back() >= kLanes &&
+      (ranges.back() % kLanes == 0 || isa<linalg::GenericOp>(op))) {
     Strategy s;
     s.name = "reduction";
     s.registerTiles.assign(loops, 1);
