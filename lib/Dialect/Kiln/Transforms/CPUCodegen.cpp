@@ -589,6 +589,43 @@ static LogicalResult rewritePoolingAsElementwise(RewriterBase &rewriter,
   return success();
 }
 
+/// Copies the slice of every window tap (`taps`, KH x KW of them, each
+/// (N, C, OH, OW)) at `offsets` of `sizes` into its place in `dest`, viewed
+/// as (N, C', KH, KW, OH', OW'): the slice of tap (i, j) goes to (n, c, i, j,
+/// oh, ow) at `destOffsets` (n, c, oh, ow). Returns the updated `dest`.
+static Value copyTapSlices(OpBuilder &b, Location loc, ArrayRef<Value> taps,
+                           int64_t kw, Value dest,
+                           ArrayRef<OpFoldResult> offsets,
+                           ArrayRef<OpFoldResult> destOffsets,
+                           ArrayRef<int64_t> sizes) {
+  Type element = cast<RankedTensorType>(dest.getType()).getElementType();
+  auto sliceType = RankedTensorType::get(sizes, element);
+  SmallVector<OpFoldResult> ones(6, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> tapSizes =
+      getAsIndexOpFoldResult(b.getContext(), sizes);
+  SmallVector<OpFoldResult> slotSizes = getAsIndexOpFoldResult(
+      b.getContext(), {sizes[0], sizes[1], 1, 1, sizes[2], sizes[3]});
+  for (auto [index, whole] : llvm::enumerate(taps)) {
+    Value tap = whole;
+    if (cast<RankedTensorType>(tap.getType()).getShape() != sizes)
+      tap = tensor::ExtractSliceOp::create(b, loc, sliceType, tap, offsets,
+                                           tapSizes,
+                                           ArrayRef(ones).take_front(4));
+    SmallVector<OpFoldResult> slot = {destOffsets[0],
+                                      destOffsets[1],
+                                      b.getIndexAttr(index / kw),
+                                      b.getIndexAttr(index % kw),
+                                      destOffsets[2],
+                                      destOffsets[3]};
+    Value place = tensor::ExtractSliceOp::create(b, loc, sliceType, dest, slot,
+                                                 slotSizes, ones);
+    Value copied = linalg::CopyOp::create(b, loc, tap, place).getResult(0);
+    dest = tensor::InsertSliceOp::create(b, loc, copied, dest, slot, slotSizes,
+                                         ones);
+  }
+  return dest;
+}
+
 namespace {
 
 /// An image-column gather written as tap copies (rewriteIm2ColAsTapCopies),
@@ -646,33 +683,10 @@ rewriteIm2ColAsTapCopies(RewriterBase &rewriter, Operation *im2col, Value image,
   // Copies every tap's channels [channel, channel + count) into `dest`.
   auto copyTaps = [&](OpBuilder &b, Value dest, OpFoldResult channel,
                       int64_t count) {
-    auto sliceType =
-        RankedTensorType::get({n, count, oh, ow}, columnsType.getElementType());
-    SmallVector<OpFoldResult> tapOffsets = {
-        b.getIndexAttr(0), channel, b.getIndexAttr(0), b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> tapSizes =
-        getAsIndexOpFoldResult(b.getContext(), {n, count, oh, ow});
-    SmallVector<OpFoldResult> sizes =
-        getAsIndexOpFoldResult(b.getContext(), {n, count, 1, 1, oh, ow});
-    SmallVector<OpFoldResult> ones(6, b.getIndexAttr(1));
-    for (int64_t i = 0; i < kh; ++i) {
-      for (int64_t j = 0; j < kw; ++j) {
-        Value tap = taps[i * kw + j];
-        if (count != c)
-          tap = tensor::ExtractSliceOp::create(b, loc, sliceType, tap,
-                                               tapOffsets, tapSizes,
-                                               ArrayRef(ones).take_front(4));
-        SmallVector<OpFoldResult> offsets = {
-            b.getIndexAttr(0), channel,           b.getIndexAttr(i),
-            b.getIndexAttr(j), b.getIndexAttr(0), b.getIndexAttr(0)};
-        Value slot = tensor::ExtractSliceOp::create(b, loc, sliceType, dest,
-                                                    offsets, sizes, ones);
-        Value copied = linalg::CopyOp::create(b, loc, tap, slot).getResult(0);
-        dest = tensor::InsertSliceOp::create(b, loc, copied, dest, offsets,
-                                             sizes, ones);
-      }
-    }
-    return dest;
+    OpFoldResult zero = b.getIndexAttr(0);
+    SmallVector<OpFoldResult> offsets = {zero, channel, zero, zero};
+    return copyTapSlices(b, loc, taps, kw, dest, offsets, offsets,
+                         {n, count, oh, ow});
   };
   // A gather large enough to share runs one channel per iteration of a loop
   // the threads split: every iteration writes its own channel of every tap.
@@ -870,31 +884,13 @@ static Value gatherRows(OpBuilder &b, Location loc, const TapGather &gather,
   Type element =
       cast<RankedTensorType>(gather.taps.front().getType()).getElementType();
   int64_t c = gather.channels;
-  auto sliceType = RankedTensorType::get({1, c, rows, gather.ow}, element);
   Value columns = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{1, c, gather.kh, gather.kw, rows, gather.ow},
       element);
   OpFoldResult zero = b.getIndexAttr(0);
-  SmallVector<OpFoldResult> ones(6, b.getIndexAttr(1));
-  SmallVector<OpFoldResult> tapSizes =
-      getAsIndexOpFoldResult(b.getContext(), {1, c, rows, gather.ow});
-  SmallVector<OpFoldResult> slotSizes =
-      getAsIndexOpFoldResult(b.getContext(), {1, c, 1, 1, rows, gather.ow});
-  for (int64_t i = 0; i < gather.kh; ++i) {
-    for (int64_t j = 0; j < gather.kw; ++j) {
-      Value tap = tensor::ExtractSliceOp::create(
-          b, loc, sliceType, gather.taps[i * gather.kw + j],
-          SmallVector<OpFoldResult>{zero, zero, row, zero}, tapSizes,
-          ArrayRef(ones).take_front(4));
-      SmallVector<OpFoldResult> offsets = {
-          zero, zero, b.getIndexAttr(i), b.getIndexAttr(j), zero, zero};
-      Value slot = tensor::ExtractSliceOp::create(b, loc, sliceType, columns,
-                                                  offsets, slotSizes, ones);
-      Value copied = linalg::CopyOp::create(b, loc, tap, slot).getResult(0);
-      columns = tensor::InsertSliceOp::create(b, loc, copied, columns, offsets,
-                                              slotSizes, ones);
-    }
-  }
+  columns = copyTapSlices(b, loc, gather.taps, gather.kw, columns,
+                          {zero, zero, row, zero}, {zero, zero, zero, zero},
+                          {1, c, rows, gather.ow});
   SmallVector<ReassociationIndices> toMatrix = {{0, 1, 2, 3}, {4, 5}};
   return tensor::CollapseShapeOp::create(b, loc, columns, toMatrix);
 }
@@ -1233,12 +1229,6 @@ static FailureOr<PackedPanels> packPanels(RewriterBase &rewriter, Operation *op,
   return result;
 }
 
-/// Tiles row reduction `op` by `strategy`: its parallel dims by 1, the loop
-/// over them marked for the threads when the op is large enough; then each
-/// row's reduction dim by 16 lanes of partial results, a vector that the
-/// loop over the row carries (an initial fill, an elementwise step per 16
-/// elements, and a final reduction of the 16 lanes), each marked for
-/// vectorization.
 /// Collapses the reduction loops of `op` into one when they are its
 /// innermost loops, every input reads all its loops in order and the output
 /// reads the others in order, then unit dims at constant 0 (a global pooling
@@ -1376,6 +1366,13 @@ static FailureOr<linalg::LinalgOp> splitReductionTail(RewriterBase &rewriter,
   return cast<linalg::LinalgOp>(vectors.getOperation());
 }
 
+/// Tiles row reduction `op` by `strategy`: its parallel dims by 1, the loop
+/// over them marked for the threads when the op is large enough; then each
+/// row's reduction dim by 16 lanes of partial results, a vector that the
+/// loop over the row carries (an initial fill, an elementwise step per 16
+/// elements, and a final reduction of the 16 lanes), each marked for
+/// vectorization. A row whose length 16 does not divide is split first
+/// (splitReductionTail).
 static LogicalResult tileRowReduction(RewriterBase &rewriter,
                                       linalg::LinalgOp op,
                                       const Strategy &strategy) {
