@@ -10,9 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kiln/Dialect/Kiln/IR/ConstantData.h"
 #include "ShapeFolds.h"
 
+#include "kiln/Dialect/Kiln/IR/ConstantData.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
 #include "mlir/IR/AsmState.h"
