@@ -249,6 +249,65 @@ func.func @depthwise(%img: tensor<1x4x6x6xf32>, %w: tensor<4x2x2xf32>, %out: ten
 
 // -----
 
+// A depthwise convolution whose output starts from a per-channel bias
+// broadcast reads the bias vector itself (through the channel dim) instead
+// of a broadcast written over the output first, and the activation that
+// alone reads it runs in the same elementwise op: one op, one pass.
+// CHECK-LABEL: func.func @depthwise_bias_relu
+// CHECK-NOT: linalg.broadcast
+// CHECK: %[[BIAS:.*]] = tensor.extract_slice %arg2[%{{.*}}] [1] [1] : tensor<4xf32> to tensor<1xf32>
+// CHECK: linalg.generic {{.*}}ins({{.*}}, %[[BIAS]] : {{.*}}kiln.vectorize = "elementwise"
+// CHECK-COUNT-4: arith.mulf
+// CHECK: arith.maximumf
+// CHECK-NEXT: linalg.yield
+// CHECK-NOT: linalg.generic
+// CHECK: return
+#dw_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @depthwise_bias_relu(%img: tensor<1x4x6x6xf32>, %w: tensor<4x2x2xf32>, %bias: tensor<4xf32>) -> tensor<1x4x3x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<1x4x3x3xf32>
+  %init = linalg.broadcast ins(%bias : tensor<4xf32>) outs(%empty : tensor<1x4x3x3xf32>) dimensions = [0, 2, 3]
+  %0 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%img, %w : tensor<1x4x6x6xf32>, tensor<4x2x2xf32>) outs(%init : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %1 = linalg.generic {indexing_maps = [#dw_id, #dw_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%0 : tensor<1x4x3x3xf32>) outs(%empty : tensor<1x4x3x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x3x3xf32>
+  return %1 : tensor<1x4x3x3xf32>
+}
+
+// -----
+
+// A bias broadcast that another op also reads is kept, and the depthwise
+// convolution starts from it; a result with two readers is not fused into
+// either.
+// CHECK-LABEL: func.func @depthwise_shared_bias
+// CHECK: %[[INIT:.*]] = linalg.broadcast
+// CHECK: linalg.generic {{.*}}kiln.vectorize = "elementwise"
+// CHECK-NOT: arith.maximumf
+// CHECK: linalg.generic
+// CHECK: arith.maximumf
+// CHECK: return
+#dws_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @depthwise_shared_bias(%img: tensor<1x4x6x6xf32>, %w: tensor<4x2x2xf32>, %bias: tensor<4xf32>) -> (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<1x4x3x3xf32>
+  %init = linalg.broadcast ins(%bias : tensor<4xf32>) outs(%empty : tensor<1x4x3x3xf32>) dimensions = [0, 2, 3]
+  %0 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%img, %w : tensor<1x4x6x6xf32>, tensor<4x2x2xf32>) outs(%init : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %1 = linalg.generic {indexing_maps = [#dws_id, #dws_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%0 : tensor<1x4x3x3xf32>) outs(%empty : tensor<1x4x3x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x3x3xf32>
+  return %1, %0, %init : tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>
+}
+
+// -----
+
 // A constant padding is a vectorizable copy into the interior of a fresh
 // tensor (an allocation of its own), then a fill of each border slab: the
 // rows below the source (2), then, within the source's rows, the columns
@@ -311,6 +370,26 @@ func.func @pad_in_place(%x: tensor<4x32xf32>) -> tensor<6x34xf32> {
 // CHECK-NOT: linalg.pooling_nchw_max
 // CHECK-COUNT-4: arith.maximumf
 func.func @max_pool(%img: tensor<1x4x6x6xf32>, %out: tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32> {
+  %window = tensor.empty() : tensor<2x2xf32>
+  %0 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%img, %window : tensor<1x4x6x6xf32>, tensor<2x2xf32>) outs(%out : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  return %0 : tensor<1x4x3x3xf32>
+}
+
+// -----
+
+// A max pooling whose output starts from a fill starts from the fill's
+// value instead: no fill is written over the output first.
+// CHECK-LABEL: func.func @max_pool_from_fill
+// CHECK-NOT: linalg.fill
+// CHECK: linalg.generic {{.*}}kiln.vectorize = "elementwise"
+// CHECK-COUNT-4: arith.maximumf
+// CHECK-NOT: linalg.fill
+// CHECK: return
+func.func @max_pool_from_fill(%img: tensor<1x4x6x6xf32>) -> tensor<1x4x3x3xf32> {
+  %lowest = arith.constant -3.40282347E+38 : f32
+  %empty = tensor.empty() : tensor<1x4x3x3xf32>
+  %out = linalg.fill ins(%lowest : f32) outs(%empty : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
   %window = tensor.empty() : tensor<2x2xf32>
   %0 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
       ins(%img, %window : tensor<1x4x6x6xf32>, tensor<2x2xf32>) outs(%out : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>

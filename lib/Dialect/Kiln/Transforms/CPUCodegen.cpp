@@ -508,10 +508,96 @@ elementwiseOver(RewriterBase &rewriter, Location loc, Value init,
       .getResult(0);
 }
 
+/// The term a window op's sum or maximum starts from, when the output's
+/// initial value is a per-channel broadcast (a bias) or a fill that nothing
+/// else reads: the op reads the broadcast's vector (appended to `inputs` and
+/// `maps`) or the fill's scalar itself, and `init` becomes an empty tensor,
+/// so that the initial value is never written over the whole output first.
+/// Otherwise the op starts from the output's initial value, as it reads it.
+namespace {
+struct InitialTerm {
+  /// The fill's scalar, when a fill produced the initial value.
+  Value scalar;
+  /// Whether the last input is the per-channel vector.
+  bool perChannel = false;
+  /// The fill or broadcast, erased once the window op replaced its reader.
+  Operation *producer = nullptr;
+
+  void eraseProducer(RewriterBase &rewriter) const {
+    if (producer && producer->use_empty())
+      rewriter.eraseOp(producer);
+  }
+
+  /// The starting term, from the body's arguments.
+  Value in(ValueRange args) const {
+    if (scalar)
+      return scalar;
+    return perChannel ? args[args.size() - 2] : args.back();
+  }
+};
+} // namespace
+
+static InitialTerm takeInitialTerm(RewriterBase &rewriter, Location loc,
+                                   Value &init, SmallVectorImpl<Value> &inputs,
+                                   SmallVectorImpl<AffineMap> &maps) {
+  auto outType = cast<RankedTensorType>(init.getType());
+  InitialTerm term;
+  if (!init.hasOneUse() || outType.getRank() != 4)
+    return term;
+  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+    if (!fill.hasPureTensorSemantics())
+      return term;
+    term.scalar = fill.getInputs()[0];
+    term.producer = fill;
+  } else if (auto broadcast = init.getDefiningOp<linalg::BroadcastOp>()) {
+    if (!broadcast.hasPureTensorSemantics() ||
+        broadcast.getDimensions() != ArrayRef<int64_t>{0, 2, 3})
+      return term;
+    inputs.push_back(broadcast.getInput());
+    maps.push_back(AffineMap::get(4, 0, rewriter.getAffineDimExpr(1)));
+    term.perChannel = true;
+    term.producer = broadcast;
+  } else {
+    return term;
+  }
+  init = tensor::EmptyOp::create(rewriter, loc, outType.getShape(),
+                                 outType.getElementType());
+  return term;
+}
+
+/// Fuses the elementwise op that alone reads `result`, a window op's
+/// elementwise result, into it: an activation after a depthwise convolution
+/// then runs on each vector as it is computed, where it would read and write
+/// the whole output again.
+static void fuseWindowConsumer(RewriterBase &rewriter, Value result) {
+  if (!result.hasOneUse())
+    return;
+  OpOperand &use = *result.getUses().begin();
+  auto consumer = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!consumer || !consumer.hasPureTensorSemantics() ||
+      consumer.getNumParallelLoops() != consumer.getNumLoops() ||
+      !consumer.isDpsInput(&use) ||
+      !consumer.getMatchingIndexingMap(&use).isIdentity() ||
+      !linalg::areElementwiseOpsFusable(&use))
+    return;
+  Operation *producer = result.getDefiningOp();
+  rewriter.setInsertionPoint(consumer);
+  FailureOr<linalg::ElementwiseOpFusionResult> fused =
+      linalg::fuseElementwiseOps(rewriter, &use);
+  if (failed(fused))
+    return;
+  for (Value consumerResult : consumer->getResults())
+    rewriter.replaceAllUsesWith(consumerResult,
+                                fused->replacements.lookup(consumerResult));
+  rewriter.eraseOp(consumer);
+  if (producer->use_empty())
+    rewriter.eraseOp(producer);
+}
+
 /// A depthwise convolution as one elementwise op: the sum, over the window's
 /// taps, of the image slice each tap reads times that tap's per-channel
-/// weight. It is then vectorized along the output rows like any elementwise
-/// op.
+/// weight, starting from its bias, and followed by the activation that reads
+/// it. It is then vectorized along the output rows like any elementwise op.
 static LogicalResult
 rewriteDepthwiseAsElementwise(RewriterBase &rewriter,
                               linalg::DepthwiseConv2DNchwChwOp conv) {
@@ -541,10 +627,11 @@ rewriteDepthwiseAsElementwise(RewriterBase &rewriter,
   SmallVector<AffineMap> maps(taps,
                               AffineMap::getMultiDimIdentityMap(4, context));
   maps.append(taps, AffineMap::get(4, 0, getAffineDimExpr(1, context)));
+  InitialTerm start = takeInitialTerm(rewriter, loc, init, inputs, maps);
   Value result = elementwiseOver(
       rewriter, loc, init, inputs, maps,
       [&](OpBuilder &b, Location nested, ValueRange args) {
-        Value sum = args.back();
+        Value sum = start.in(args);
         for (int64_t t = 0; t < taps; ++t)
           sum = arith::AddFOp::create(
               b, nested, sum,
@@ -552,11 +639,14 @@ rewriteDepthwiseAsElementwise(RewriterBase &rewriter,
         return sum;
       });
   rewriter.replaceOp(conv, result);
+  start.eraseProducer(rewriter);
+  fuseWindowConsumer(rewriter, result);
   return success();
 }
 
 /// A max or sum pooling as one elementwise op: the maximum or the sum of
-/// the output's initial value and the image slices the window's taps read.
+/// the output's initial value and the image slices the window's taps read,
+/// followed by the elementwise op that reads it (an average's division).
 template <typename PoolOp>
 static LogicalResult rewritePoolingAsElementwise(RewriterBase &rewriter,
                                                  PoolOp pool) {
@@ -571,13 +661,15 @@ static LogicalResult rewritePoolingAsElementwise(RewriterBase &rewriter,
       window.getDimSize(1), pool.getStrides(), pool.getDilations());
   if (taps.empty())
     return failure();
+  int64_t numTaps = taps.size();
   SmallVector<AffineMap> maps(
-      taps.size(), AffineMap::getMultiDimIdentityMap(4, rewriter.getContext()));
+      numTaps, AffineMap::getMultiDimIdentityMap(4, rewriter.getContext()));
+  InitialTerm start = takeInitialTerm(rewriter, loc, init, taps, maps);
   Value result = elementwiseOver(
       rewriter, loc, init, taps, maps,
       [&](OpBuilder &b, Location nested, ValueRange args) {
-        Value acc = args.back();
-        for (Value tap : args.drop_back()) {
+        Value acc = start.in(args);
+        for (Value tap : args.take_front(numTaps)) {
           if constexpr (std::is_same_v<PoolOp, linalg::PoolingNchwMaxOp>)
             acc = arith::MaximumFOp::create(b, nested, acc, tap);
           else
@@ -586,6 +678,8 @@ static LogicalResult rewritePoolingAsElementwise(RewriterBase &rewriter,
         return acc;
       });
   rewriter.replaceOp(pool, result);
+  start.eraseProducer(rewriter);
+  fuseWindowConsumer(rewriter, result);
   return success();
 }
 
