@@ -529,9 +529,24 @@ func.func @matmul_parallel_rows(%a: tensor<256x512xf32>, %b: tensor<512x256xf32>
 // CHECK-LABEL: func.func @matmul_reduction_only
 // CHECK: linalg.matmul {kiln.vectorize = "contraction"}
 // CHECK-NOT: kiln.parallel
-func.func @matmul_reduction_only(%a: tensor<64x4096xf32>, %b: tensor<4096x64xf32>, %c: tensor<64x64xf32>) -> tensor<64x64xf32> {
-  %0 = linalg.matmul ins(%a, %b : tensor<64x4096xf32>, tensor<4096x64xf32>) outs(%c : tensor<64x64xf32>) -> tensor<64x64xf32>
-  return %0 : tensor<64x64xf32>
+func.func @matmul_reduction_only(%a: tensor<8x4096xf32>, %b: tensor<4096x64xf32>, %c: tensor<8x64xf32>) -> tensor<8x64xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<8x4096xf32>, tensor<4096x64xf32>) outs(%c : tensor<8x64xf32>) -> tensor<8x64xf32>
+  return %0 : tensor<8x64xf32>
+}
+
+// -----
+
+// A contraction of one column tile and at most 64 rows (here 64x196, a
+// 1x1 convolution on a 14x14 image, its right-hand side not packed) has
+// its rows split in two cache tiles, which the threads share: else it is
+// one tile that one thread runs alone.
+// CHECK-LABEL: func.func @matmul_small_rows_shared
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c32 iter_args
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"}
+// CHECK: } {kiln.parallel}
+func.func @matmul_small_rows_shared(%a: tensor<64x192xf32>, %b: tensor<192x196xf32>, %c: tensor<64x196xf32>) -> tensor<64x196xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<64x192xf32>, tensor<192x196xf32>) outs(%c : tensor<64x196xf32>) -> tensor<64x196xf32>
+  return %0 : tensor<64x196xf32>
 }
 
 // -----
@@ -720,6 +735,30 @@ func.func @conv_epilogue_small_image(%w: tensor<64x64xf32>, %cols: tensor<64x196
     linalg.yield %m : f32
   } -> tensor<1x64x14x14xf32>
   return %r : tensor<1x64x14x14xf32>
+}
+
+// -----
+
+// The filter tiles the threads share are balanced between them: 576
+// filters are 12 tiles of 48, which 2 threads share 6 and 6, where 9 tiles
+// of 64 would leave them 5 and 4.
+// CHECK-LABEL: func.func @conv_epilogue_balanced_filters
+// CHECK: scf.for %{{.*}} = %c0 to %c576 step %c48 iter_args
+// CHECK: tensor.expand_shape {{.*}} output_shape [1, 48, 14, 14] : tensor<48x196xf32> into tensor<1x48x14x14xf32>
+// CHECK: } {kiln.parallel}
+#epbal_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_epilogue_balanced_filters(%w: tensor<576x96xf32>, %cols: tensor<96x196xf32>, %init: tensor<576x196xf32>) -> tensor<1x576x14x14xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = linalg.matmul ins(%w, %cols : tensor<576x96xf32>, tensor<96x196xf32>) outs(%init : tensor<576x196xf32>) -> tensor<576x196xf32>
+  %img = tensor.expand_shape %p [[0, 1], [2, 3]] output_shape [1, 576, 14, 14] : tensor<576x196xf32> into tensor<1x576x14x14xf32>
+  %out = tensor.empty() : tensor<1x576x14x14xf32>
+  %r = linalg.generic {indexing_maps = [#epbal_id, #epbal_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%img : tensor<1x576x14x14xf32>) outs(%out : tensor<1x576x14x14xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x576x14x14xf32>
+  return %r : tensor<1x576x14x14xf32>
 }
 
 // -----

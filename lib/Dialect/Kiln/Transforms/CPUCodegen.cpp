@@ -217,6 +217,16 @@ static int64_t balancedTile(int64_t range, int64_t limit, int64_t multiple,
   return best;
 }
 
+/// Whether a loop that the threads share already contains `op` (a fused
+/// epilogue's tile).
+static bool isInsideSharedLoop(Operation *op) {
+  for (auto loop = op->getParentOfType<scf::ForOp>(); loop;
+       loop = loop->getParentOfType<scf::ForOp>())
+    if (loop->hasAttr(kParallelMarker))
+      return true;
+  return false;
+}
+
 /// The strategy for `op`, or nullopt to leave it to the scalar loops.
 static std::optional<Strategy> chooseStrategy(linalg::LinalgOp op) {
   if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0 ||
@@ -277,6 +287,12 @@ static std::optional<Strategy> chooseStrategy(linalg::LinalgOp op) {
     s.registerOrder.append({n, m, k});
     s.vectorDim = n;
     s.packedOperand = packedOperand(op, m, n, k);
+    // One column tile of at most 64 rows would be a single cache tile, which
+    // one thread runs alone: its rows are split in two instead, unless each
+    // cache tile would then copy the same panels of a packed operand.
+    if (oneColumnTile && !ShapedType::isDynamic(rows) && rows <= 64 &&
+        rows % 16 == 0 && s.packedOperand < 0 && !isInsideSharedLoop(op))
+      s.cacheTiles[m] = rows / 2;
     return s;
   }
 
@@ -1076,6 +1092,14 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
   // A small image is one row tile: its filters then make the tiles that
   // the threads share, at least kMinEpilogueTiles of them when they divide.
   bool shared = isWorthSharing({filters, columns, reduction});
+  // When the threads share the filter tiles, they are balanced between
+  // them: 576 filters in tiles of 64 are 9, which 2 threads share 5 and 4;
+  // in tiles of 48 they are 12.
+  if (shared && height == rowsPerTile) {
+    int64_t balanced = balancedTile(filters, 64, 8, 32);
+    if (filters % balanced == 0)
+      filtersPerTile = balanced;
+  }
   while (shared && filtersPerTile % 16 == 0 &&
          filters / filtersPerTile * (height / rowsPerTile) < kMinEpilogueTiles)
     filtersPerTile /= 2;
