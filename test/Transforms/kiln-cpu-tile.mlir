@@ -335,6 +335,49 @@ func.func @pad(%x: tensor<4x32xf32>) -> tensor<6x34xf32> {
 
 // -----
 
+// An image padded along its rows and columns alone has one loop over its
+// channels that fills each channel's frame: the rows above and below, then
+// the columns left and right within the source's rows. With 64 channels of
+// 56 rows, each row's border elements a cache line of their own, the
+// threads share the loop.
+// CHECK-LABEL: func.func @pad_image_frames
+// CHECK: %[[PADDED:.*]] = bufferization.alloc_tensor() : tensor<1x64x58x58xf32>
+// CHECK: linalg.copy
+// CHECK: scf.for %[[C:.*]] = %c0 to %c64 step %c1 iter_args(%[[F:.*]] = %{{.*}})
+// CHECK: tensor.extract_slice %[[F]][0, %[[C]], 0, 0] [1, 1, 1, 58]
+// CHECK: linalg.fill
+// CHECK: [0, %[[C]], 57, 0] [1, 1, 1, 58]
+// CHECK: [0, %[[C]], 1, 0] [1, 1, 56, 1]
+// CHECK: [0, %[[C]], 1, 57] [1, 1, 56, 1]
+// CHECK: } {kiln.parallel}
+// CHECK-NOT: tensor.pad
+func.func @pad_image_frames(%x: tensor<1x64x56x56xf32>) -> tensor<1x64x58x58xf32> {
+  %zero = arith.constant 0.0 : f32
+  %0 = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%n: index, %c: index, %i: index, %j: index):
+    tensor.yield %zero : f32
+  } : tensor<1x64x56x56xf32> to tensor<1x64x58x58xf32>
+  return %0 : tensor<1x64x58x58xf32>
+}
+
+// -----
+
+// A few small frames are filled on one thread.
+// CHECK-LABEL: func.func @pad_small_image_frames
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args
+// CHECK-NOT: kiln.parallel
+// CHECK: return
+func.func @pad_small_image_frames(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x10x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %0 = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%n: index, %c: index, %i: index, %j: index):
+    tensor.yield %zero : f32
+  } : tensor<1x4x8x8xf32> to tensor<1x4x10x10xf32>
+  return %0 : tensor<1x4x10x10xf32>
+}
+
+// -----
+
 // A padded source that an elementwise op computes, used only there, is
 // written by that op into the padding's interior: no copy is left.
 // CHECK-LABEL: func.func @pad_in_place

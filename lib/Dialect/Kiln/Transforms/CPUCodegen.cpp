@@ -877,13 +877,15 @@ static LogicalResult rewriteInsertInPlace(RewriterBase &rewriter,
 /// A constant padding as the source written into the interior of a fresh
 /// tensor, then a linalg.fill of each border slab (for each padded dim, the
 /// slabs below and above the source, within the source's extent along the
-/// dims before it). The source's producer writes the interior itself when it
-/// can (see rewriteInsertInPlace), which saves a pass over the image; else a
-/// linalg.copy does, vectorized like any elementwise op instead of becoming a
-/// scalar copy at bufferization. Every write goes to
-/// a slice of the tensor that only this padding writes: a fill of the whole
-/// tensor first would be the same value for every padding of that shape, and
-/// once CSE merged those, bufferization would copy it for each of them.
+/// dims before it; for an image padded along its rows and columns, one loop
+/// over the channels fills each channel's slabs). The source's producer writes
+/// the interior itself when it can (see rewriteInsertInPlace), which saves a
+/// pass over the image; else a linalg.copy does, vectorized like any
+/// elementwise op instead of becoming a scalar copy at bufferization. Every
+/// write goes to a slice of the tensor that only this padding writes: a fill of
+/// the whole tensor first would be the same value for every padding of that
+/// shape, and once CSE merged those, bufferization would copy it for each of
+/// them.
 static LogicalResult rewritePadAsFillAndCopy(RewriterBase &rewriter,
                                              tensor::PadOp pad) {
   Value padding = pad.getConstantPaddingValue();
@@ -923,7 +925,62 @@ static LogicalResult rewritePadAsFillAndCopy(RewriterBase &rewriter,
       ValueRange(), rewriter.getDenseI64ArrayAttr(low),
       rewriter.getDenseI64ArrayAttr(sourceShape), strides);
   result = interior.getResult();
-  for (int64_t d = 0, rank = type.getRank(); d < rank; ++d) {
+  // An image padded along its rows and columns alone: one loop over the
+  // channels fills each channel's frame, its rows above and below the
+  // source, then its columns left and right of it. The threads share the
+  // channels when the frames touch enough cache lines (each element of a
+  // column is a line of its own), where the slabs' fills of all the
+  // channels would be four loops, the rows' too small to share.
+  int64_t rank = type.getRank();
+  if (rank == 4 && low[0] == 0 && low[1] == 0 && shape[0] == sourceShape[0] &&
+      shape[1] == sourceShape[1]) {
+    int64_t columnLines =
+        (low[3] > 0) + (shape[3] - low[3] - sourceShape[3] > 0);
+    int64_t rowLines =
+        (shape[2] - sourceShape[2]) * ((shape[3] + kLanes - 1) / kLanes);
+    int64_t lines = rowLines + columnLines * sourceShape[2];
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value channels = arith::ConstantIndexOp::create(rewriter, loc, shape[1]);
+    auto frameLoop = scf::ForOp::create(
+        rewriter, loc, zero, channels, one, ValueRange{result},
+        [&](OpBuilder &b, Location loc, Value channel, ValueRange args) {
+          Value frame = args[0];
+          SmallVector<OpFoldResult> strideAttrs(4, b.getIndexAttr(1));
+          for (int64_t d = 2; d < 4; ++d) {
+            int64_t high = shape[d] - low[d] - sourceShape[d];
+            for (auto [offset, size] :
+                 {std::pair<int64_t, int64_t>{0, low[d]},
+                  std::pair<int64_t, int64_t>{low[d] + sourceShape[d], high}}) {
+              if (size == 0)
+                continue;
+              SmallVector<int64_t> sizes = {shape[0], 1,
+                                            d == 2 ? size : sourceShape[2],
+                                            d == 3 ? size : shape[3]};
+              SmallVector<OpFoldResult> offsets = {
+                  b.getIndexAttr(0), channel,
+                  b.getIndexAttr(d == 2 ? offset : low[2]),
+                  b.getIndexAttr(d == 3 ? offset : 0)};
+              SmallVector<OpFoldResult> sizeAttrs =
+                  getAsIndexOpFoldResult(b.getContext(), sizes);
+              Value slab = tensor::ExtractSliceOp::create(
+                  b, loc, RankedTensorType::get(sizes, type.getElementType()),
+                  frame, offsets, sizeAttrs, strideAttrs);
+              Value filled =
+                  linalg::FillOp::create(b, loc, padding, slab).getResult(0);
+              frame = tensor::InsertSliceOp::create(
+                  b, loc, filled, frame, offsets, sizeAttrs, strideAttrs);
+            }
+          }
+          scf::YieldOp::create(b, loc, frame);
+        });
+    if (shape[1] > 1 && isWorthSharing({shape[0] * shape[1], lines * kLanes}))
+      frameLoop->setAttr(kParallelMarker, rewriter.getUnitAttr());
+    rewriter.replaceOp(pad, frameLoop.getResult(0));
+    (void)rewriteInsertInPlace(rewriter, interior);
+    return success();
+  }
+  for (int64_t d = 0; d < rank; ++d) {
     SmallVector<int64_t> offsets, sizes;
     for (int64_t e = 0; e < rank; ++e) {
       offsets.push_back(e < d ? low[e] : 0);
