@@ -57,11 +57,11 @@ thread_local int runThreads = 1;
 struct Trace { std::map<void*, std::array<double,4>> by; std::chrono::steady_clock::time_point last{}; ~Trace() {
   if (!getenv("KILN_TRACE")) return;
   std::vector<std::pair<double, void*>> v; for (auto &[k,a] : by) v.push_back({a[1], k});
-  std::sort(v.begin(), v.end()); std::reverse(v.begin(), v.end());
+  for (auto &x : v) x.first = by[x.second][2] + by[x.second][3]; std::sort(v.begin(), v.end()); std::reverse(v.begin(), v.end()); double tw=0, to=0; for (auto &[k,a] : by) { to += a[2]; tw += a[3]; } fprintf(stderr, "own %.1f wait %.1f\n", to*1e3, tw*1e3);
   double ts=0; for (auto &[k,a] : by) ts += a[1];
   { FILE *f = fopen("/proc/self/maps", "r"); char line[512]; while (f && fgets(line, sizeof line, f)) if (strstr(line, ".so") && strstr(line, " 00000000 ")) fputs(line, stderr); if (f) fclose(f); }
   fprintf(stderr, "total gap %.1f ms\n", ts*1e3);
-  for (int i = 0; i < 25 && i < (int)v.size(); ++i) { Dl_info info; dladdr(v[i].second, &info); auto &a = by[v[i].second];
+  for (int i = 0; i < 40 && i < (int)v.size(); ++i) { Dl_info info; dladdr(v[i].second, &info); auto &a = by[v[i].second];
     fprintf(stderr, "%-20lx n %6.0f gap-before %8.2f ms own %8.2f wait %8.2f\n", (unsigned long)v[i].second, a[0], a[1]*1e3, a[2]*1e3, a[3]*1e3); }
 } } trace;
 

@@ -1111,17 +1111,37 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
 
   // Its one reader: an elementwise op over the image, every operand read or
   // written element for element, the image read once, the output's initial
-  // value never read.
+  // value never read; or a reduction of each channel's image to one value
+  // (a global pooling, with the activation before it fused in), its inputs
+  // read element for element.
   auto consumer = dyn_cast<linalg::GenericOp>(*image.getUsers().begin());
   if (!consumer || !consumer.hasPureTensorSemantics() ||
       consumer.getNumDpsInits() != 1 || consumer->getNumResults() != 1 ||
-      consumer.getNumParallelLoops() != consumer.getNumLoops() ||
       consumer.getNumLoops() != 4 ||
-      !llvm::all_of(consumer.getIndexingMapsArray(),
-                    [](AffineMap map) { return map.isIdentity(); }) ||
       !llvm::all_of(consumer->getOperands(), isFloat32) ||
       llvm::count(consumer.getDpsInputs(), image) != 1 ||
-      consumer.payloadUsesValueFromOperand(consumer.getDpsInitOperand(0)))
+      !llvm::all_of(consumer.getDpsInputOperands(), [&](OpOperand *input) {
+        return consumer.getMatchingIndexingMap(input).isIdentity();
+      }))
+    return failure();
+  MLIRContext *context = rewriter.getContext();
+  AffineExpr zeroExpr = getAffineConstantExpr(0, context);
+  bool pools =
+      consumer.getIteratorTypesArray() ==
+          ArrayRef<utils::IteratorType>{
+              utils::IteratorType::parallel, utils::IteratorType::parallel,
+              utils::IteratorType::reduction,
+              utils::IteratorType::reduction} &&
+      consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)) ==
+          AffineMap::get(4, 0,
+                         {getAffineDimExpr(0, context),
+                          getAffineDimExpr(1, context), zeroExpr, zeroExpr},
+                         context);
+  if (!pools &&
+      (consumer.getNumParallelLoops() != consumer.getNumLoops() ||
+       !consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0))
+            .isIdentity() ||
+       consumer.payloadUsesValueFromOperand(consumer.getDpsInitOperand(0))))
     return failure();
 
   // Whole rows, preferring a multiple of 16 positions (whole vectors).
@@ -1138,6 +1158,10 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
   }
   int64_t tileColumns = rowsPerTile * width;
   if (tileColumns < kMinEpilogueColumns && rowsPerTile != height)
+    return failure();
+  // A reduction's tile reduces whole images: the tiles of rows would add
+  // into the same outputs.
+  if (pools && rowsPerTile != height)
     return failure();
   // Every tile of filters reads the row tile's columns again: unless they
   // stay in L2 between the filter tiles, the fused nest streams them from
@@ -1275,6 +1299,19 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
                   b, loc, imageTileType, product, toImage);
               SmallVector<OpFoldResult> offsets = {zeroAttr, filter, row,
                                                    zeroAttr};
+              // A reduction's tile writes one value per filter.
+              SmallVector<OpFoldResult> outOffsets =
+                  pools ? SmallVector<OpFoldResult>{zeroAttr, filter, zeroAttr,
+                                                    zeroAttr}
+                        : offsets;
+              SmallVector<OpFoldResult> outSizes =
+                  pools ? getAsIndexOpFoldResult(b.getContext(),
+                                                 {1, filtersPerTile, 1, 1})
+                        : tileSizes;
+              auto outType =
+                  pools ? RankedTensorType::get({1, filtersPerTile, 1, 1},
+                                                element)
+                        : imageTileType;
               SmallVector<Value> operands;
               for (Value input : consumer.getDpsInputs())
                 operands.push_back(input == image
@@ -1284,12 +1321,12 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
                                              offsets, tileSizes, ones4)
                                              .getResult());
               Value out = tensor::ExtractSliceOp::create(
-                  b, loc, imageTileType, args[0], offsets, tileSizes, ones4);
+                  b, loc, outType, args[0], outOffsets, outSizes, ones4);
               operands.push_back(out);
               Operation *tiled = clone(b, consumer.getOperation(),
-                                       TypeRange{imageTileType}, operands);
+                                       TypeRange{outType}, operands);
               Value written = tensor::InsertSliceOp::create(
-                  b, loc, tiled->getResult(0), args[0], offsets, tileSizes,
+                  b, loc, tiled->getResult(0), args[0], outOffsets, outSizes,
                   ones4);
               scf::YieldOp::create(b, loc, written);
             });
