@@ -848,6 +848,90 @@ func.func @narrow_fill(%t: tensor<1x96x112x2xf32>) -> tensor<1x96x112x2xf32> {
 
 // -----
 
+// A 27x27 image is 3 row tiles of 9 rows (243 positions), which 2 threads
+// would share 2 and 1; its 128 filters are 2 tiles of 64. The filter loop is
+// then the outer one, and the threads share it: 3 tiles each.
+// CHECK-LABEL: func.func @conv_epilogue_filters_outer
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c64 iter_args
+// CHECK: scf.for %{{.*}} = %c0 to %c27 step %c9 iter_args
+// CHECK: tensor.expand_shape {{.*}} output_shape [1, 64, 9, 27] : tensor<64x243xf32> into tensor<1x64x9x27xf32>
+// CHECK: arith.maximumf
+// CHECK: } {kiln.parallel}
+// CHECK-NEXT: return
+#epfo_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_epilogue_filters_outer(%w: tensor<128x32xf32>, %cols: tensor<32x729xf32>, %init: tensor<128x729xf32>) -> tensor<1x128x27x27xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = linalg.matmul ins(%w, %cols : tensor<128x32xf32>, tensor<32x729xf32>) outs(%init : tensor<128x729xf32>) -> tensor<128x729xf32>
+  %img = tensor.expand_shape %p [[0, 1], [2, 3]] output_shape [1, 128, 27, 27] : tensor<128x729xf32> into tensor<1x128x27x27xf32>
+  %out = tensor.empty() : tensor<1x128x27x27xf32>
+  %r = linalg.generic {indexing_maps = [#epfo_id, #epfo_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%img : tensor<1x128x27x27xf32>) outs(%out : tensor<1x128x27x27xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x128x27x27xf32>
+  return %r : tensor<1x128x27x27xf32>
+}
+
+// -----
+
+// A product that only a per-channel reduction reads (an activation then a
+// global pooling, fused) is reduced tile by tile: each filter tile of the
+// 13x13 image (one row tile) writes its 40 sums, and the whole product is
+// never written. The threads share the 25 filter tiles.
+// CHECK-LABEL: func.func @conv_epilogue_global_pool
+// CHECK: scf.for %[[F:.*]] = %c0 to %c1000 step %c40 iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<1x1000x1x1xf32>)
+// CHECK: tensor.extract_slice %[[ACC]][0, %[[F]], 0, 0] [1, 40, 1, 1] [1, 1, 1, 1]
+// CHECK: tensor.insert_slice %{{.*}} into %[[ACC]][0, %[[F]], 0, 0] [1, 40, 1, 1] [1, 1, 1, 1]
+// CHECK: } {kiln.parallel}
+// CHECK-NOT: tensor<1000x169xf32>
+// CHECK: return
+#epgp_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#epgp_chan = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, 0)>
+func.func @conv_epilogue_global_pool(%w: tensor<1000x128xf32>, %cols: tensor<128x169xf32>, %init: tensor<1000x169xf32>) -> tensor<1x1000x1x1xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = linalg.matmul ins(%w, %cols : tensor<1000x128xf32>, tensor<128x169xf32>) outs(%init : tensor<1000x169xf32>) -> tensor<1000x169xf32>
+  %img = tensor.expand_shape %p [[0, 1], [2, 3]] output_shape [1, 1000, 13, 13] : tensor<1000x169xf32> into tensor<1x1000x13x13xf32>
+  %e = tensor.empty() : tensor<1x1000x1x1xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1000x1x1xf32>) -> tensor<1x1000x1x1xf32>
+  %r = linalg.generic {indexing_maps = [#epgp_id, #epgp_chan], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%img : tensor<1x1000x13x13xf32>) outs(%acc : tensor<1x1000x1x1xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x1000x1x1xf32>
+  return %r : tensor<1x1000x1x1xf32>
+}
+
+// -----
+
+// A per-channel reduction of an image of several row tiles is not fused:
+// the row tiles would add into the same sums.
+// CHECK-LABEL: func.func @conv_epilogue_global_pool_rows
+// CHECK: scf.for {{.*}} -> (tensor<64x3136xf32>)
+// CHECK: linalg.matmul {kiln.vectorize = "contraction"}
+// CHECK: kiln.vectorize = "reduction"
+// CHECK: return
+#epgr_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#epgr_chan = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, 0)>
+func.func @conv_epilogue_global_pool_rows(%w: tensor<64x32xf32>, %cols: tensor<32x3136xf32>, %init: tensor<64x3136xf32>) -> tensor<1x64x1x1xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = linalg.matmul ins(%w, %cols : tensor<64x32xf32>, tensor<32x3136xf32>) outs(%init : tensor<64x3136xf32>) -> tensor<64x3136xf32>
+  %img = tensor.expand_shape %p [[0, 1], [2, 3]] output_shape [1, 64, 56, 56] : tensor<64x3136xf32> into tensor<1x64x56x56xf32>
+  %e = tensor.empty() : tensor<1x64x1x1xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<1x64x1x1xf32>) -> tensor<1x64x1x1xf32>
+  %r = linalg.generic {indexing_maps = [#epgr_id, #epgr_chan], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%img : tensor<1x64x56x56xf32>) outs(%acc : tensor<1x64x1x1xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %o, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<1x64x1x1xf32>
+  return %r : tensor<1x64x1x1xf32>
+}
+
+// -----
+
 // A fused convolution whose columns are gathered from window taps gathers
 // them row tile by row tile: each of the threads' tiles of 4 image rows
 // copies the 9 taps' slices of its rows into (1, C, KH, KW, 4, OW), which

@@ -1074,7 +1074,10 @@ static Value gatherRows(OpBuilder &b, Location loc, const TapGather &gather,
 /// applies the elementwise op to it while it is in cache, writing the
 /// consumer's output directly. The product, its initialization and the
 /// elementwise op then make one pass over memory instead of three. The tile
-/// sizes divide the image and the filters, so every tile is static.
+/// sizes divide the image and the filters, so every tile is static. A
+/// reduction of each channel's image to one value (a global pooling) is
+/// fused so too when the image is one row tile: each filter tile then
+/// writes its sums, and the product never reaches memory.
 static LogicalResult fuseEpilogue(RewriterBase &rewriter,
                                   linalg::MatmulOp matmul,
                                   DenseMap<Value, TapGather> &gathers) {
@@ -1130,8 +1133,7 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
       consumer.getIteratorTypesArray() ==
           ArrayRef<utils::IteratorType>{
               utils::IteratorType::parallel, utils::IteratorType::parallel,
-              utils::IteratorType::reduction,
-              utils::IteratorType::reduction} &&
+              utils::IteratorType::reduction, utils::IteratorType::reduction} &&
       consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)) ==
           AffineMap::get(4, 0,
                          {getAffineDimExpr(0, context),
@@ -1243,103 +1245,149 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
   SmallVector<OpFoldResult> tileSizes = getAsIndexOpFoldResult(
       rewriter.getContext(), {1, filtersPerTile, rowsPerTile, width});
 
-  scf::ForOp rowLoop, filterLoop;
-  rowLoop = scf::ForOp::create(
-      rewriter, loc, zero, index(height), index(rowsPerTile),
-      ValueRange{consumer.getDpsInits()[0]},
-      [&](OpBuilder &b, Location loc, Value row, ValueRange rowArgs) {
-        Value column = arith::MulIOp::create(b, loc, row, widthValue);
-        Value gathered;
-        if (gather)
-          gathered = gatherRows(b, loc, *gather, row, rowsPerTile);
-        filterLoop = scf::ForOp::create(
-            b, loc, zero, index(filters), index(filtersPerTile),
-            ValueRange{rowArgs[0]},
-            [&](OpBuilder &b, Location loc, Value filter, ValueRange args) {
-              // The tile of a matrix at (`row`, `col`) of `rows` x `cols`.
-              auto tileOf = [&](Value matrix, OpFoldResult row,
-                                OpFoldResult col, int64_t rows,
-                                int64_t cols) -> Value {
-                return tensor::ExtractSliceOp::create(
-                    b, loc, matrix, SmallVector<OpFoldResult>{row, col},
-                    getAsIndexOpFoldResult(b.getContext(), {rows, cols}),
-                    ones2);
-              };
-              Value lhs = tileOf(matmul.getInputs()[0], filter, zeroAttr,
-                                 filtersPerTile, reduction);
-              Value rhs = gathered ? gathered
-                                   : tileOf(matmul.getInputs()[1], zeroAttr,
-                                            column, reduction, tileColumns);
-              Value start;
-              if (broadcast) {
-                Value bias = tensor::ExtractSliceOp::create(
-                    b, loc, broadcast.getInput(),
-                    ArrayRef<OpFoldResult>{filter},
-                    ArrayRef<OpFoldResult>{b.getIndexAttr(filtersPerTile)},
-                    ArrayRef<OpFoldResult>{oneAttr});
-                Value empty = tensor::EmptyOp::create(
-                    b, loc, tileType.getShape(), element);
-                start = linalg::BroadcastOp::create(b, loc, bias, empty,
-                                                    ArrayRef<int64_t>{1})
-                            ->getResult(0);
-              } else if (fill) {
-                Value empty = tensor::EmptyOp::create(
-                    b, loc, tileType.getShape(), element);
-                start =
-                    linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
-                        .getResult(0);
-              } else {
-                start =
-                    tileOf(init, filter, column, filtersPerTile, tileColumns);
-              }
-              Value product = linalg::MatmulOp::create(
-                                  b, loc, tileType, ValueRange{lhs, rhs}, start)
-                                  .getResult(0);
-              Value productImage = tensor::ExpandShapeOp::create(
-                  b, loc, imageTileType, product, toImage);
-              SmallVector<OpFoldResult> offsets = {zeroAttr, filter, row,
-                                                   zeroAttr};
-              // A reduction's tile writes one value per filter.
-              SmallVector<OpFoldResult> outOffsets =
-                  pools ? SmallVector<OpFoldResult>{zeroAttr, filter, zeroAttr,
-                                                    zeroAttr}
-                        : offsets;
-              SmallVector<OpFoldResult> outSizes =
-                  pools ? getAsIndexOpFoldResult(b.getContext(),
-                                                 {1, filtersPerTile, 1, 1})
-                        : tileSizes;
-              auto outType =
-                  pools ? RankedTensorType::get({1, filtersPerTile, 1, 1},
-                                                element)
-                        : imageTileType;
-              SmallVector<Value> operands;
-              for (Value input : consumer.getDpsInputs())
-                operands.push_back(input == image
-                                       ? productImage
-                                       : tensor::ExtractSliceOp::create(
-                                             b, loc, imageTileType, input,
-                                             offsets, tileSizes, ones4)
-                                             .getResult());
-              Value out = tensor::ExtractSliceOp::create(
-                  b, loc, outType, args[0], outOffsets, outSizes, ones4);
-              operands.push_back(out);
-              Operation *tiled = clone(b, consumer.getOperation(),
-                                       TypeRange{outType}, operands);
-              Value written = tensor::InsertSliceOp::create(
-                  b, loc, tiled->getResult(0), args[0], outOffsets, outSizes,
-                  ones4);
-              scf::YieldOp::create(b, loc, written);
-            });
-        scf::YieldOp::create(b, loc, filterLoop.getResult(0));
-      });
+  // One tile of rows and filters: its part of the product, starting from
+  // its part of the initial value, and the consumer's tile of it, written
+  // into `dest`, which it returns.
+  auto computeTile = [&](OpBuilder &b, Location loc, Value row, Value filter,
+                         Value gathered, Value dest) -> Value {
+    Value column = arith::MulIOp::create(b, loc, row, widthValue);
+    // The tile of a matrix at (`row`, `col`) of `rows` x `cols`.
+    auto tileOf = [&](Value matrix, OpFoldResult row, OpFoldResult col,
+                      int64_t rows, int64_t cols) -> Value {
+      return tensor::ExtractSliceOp::create(
+          b, loc, matrix, SmallVector<OpFoldResult>{row, col},
+          getAsIndexOpFoldResult(b.getContext(), {rows, cols}), ones2);
+    };
+    Value lhs = tileOf(matmul.getInputs()[0], filter, zeroAttr, filtersPerTile,
+                       reduction);
+    Value rhs = gathered ? gathered
+                         : tileOf(matmul.getInputs()[1], zeroAttr, column,
+                                  reduction, tileColumns);
+    Value start;
+    if (broadcast) {
+      Value bias = tensor::ExtractSliceOp::create(
+          b, loc, broadcast.getInput(), ArrayRef<OpFoldResult>{filter},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(filtersPerTile)},
+          ArrayRef<OpFoldResult>{oneAttr});
+      Value empty =
+          tensor::EmptyOp::create(b, loc, tileType.getShape(), element);
+      start =
+          linalg::BroadcastOp::create(b, loc, bias, empty, ArrayRef<int64_t>{1})
+              ->getResult(0);
+    } else if (fill) {
+      Value empty =
+          tensor::EmptyOp::create(b, loc, tileType.getShape(), element);
+      start = linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
+                  .getResult(0);
+    } else {
+      start = tileOf(init, filter, column, filtersPerTile, tileColumns);
+    }
+    Value product =
+        linalg::MatmulOp::create(b, loc, tileType, ValueRange{lhs, rhs}, start)
+            .getResult(0);
+    Value productImage =
+        tensor::ExpandShapeOp::create(b, loc, imageTileType, product, toImage);
+    SmallVector<OpFoldResult> offsets = {zeroAttr, filter, row, zeroAttr};
+    // A reduction's tile writes one value per filter.
+    SmallVector<OpFoldResult> outOffsets =
+        pools ? SmallVector<OpFoldResult>{zeroAttr, filter, zeroAttr, zeroAttr}
+              : offsets;
+    SmallVector<OpFoldResult> outSizes =
+        pools
+            ? getAsIndexOpFoldResult(b.getContext(), {1, filtersPerTile, 1, 1})
+            : tileSizes;
+    auto outType =
+        pools ? RankedTensorType::get({1, filtersPerTile, 1, 1}, element)
+              : imageTileType;
+    SmallVector<Value> operands;
+    for (Value input : consumer.getDpsInputs())
+      operands.push_back(input == image ? productImage
+                                        : tensor::ExtractSliceOp::create(
+                                              b, loc, imageTileType, input,
+                                              offsets, tileSizes, ones4)
+                                              .getResult());
+    Value out = tensor::ExtractSliceOp::create(b, loc, outType, dest,
+                                               outOffsets, outSizes, ones4);
+    operands.push_back(out);
+    Operation *tiled =
+        clone(b, consumer.getOperation(), TypeRange{outType}, operands);
+    Value written = tensor::InsertSliceOp::create(
+        b, loc, tiled->getResult(0), dest, outOffsets, outSizes, ones4);
+    return written;
+  };
+
   // The threads share the row tiles, or the filter tiles when the image is
-  // one row tile.
-  if (shared) {
-    scf::ForOp shared = height / rowsPerTile > 1 ? rowLoop : filterLoop;
-    if (shared == rowLoop || filters / filtersPerTile > 1)
-      shared->setAttr(kParallelMarker, rewriter.getUnitAttr());
+  // one row tile. With a few row tiles that the threads would share
+  // unevenly (3 on 2 threads: 2 and 1), and filter tiles they share more
+  // evenly, the loop over the filter tiles is the outer one, and the one
+  // they share: 3 row tiles and 2 filter tiles are then 3 tiles for each
+  // thread instead of 4 for the busier one. Each filter tile then gathers
+  // its own columns.
+  int64_t rowTiles = height / rowsPerTile;
+  int64_t filterTiles = filters / filtersPerTile;
+  auto busiest = [](int64_t tiles, int64_t threads) {
+    return (tiles + threads - 1) / threads;
+  };
+  bool filtersOuter =
+      shared && rowTiles > 1 && filterTiles > 1 &&
+      busiest(filterTiles, 2) * rowTiles < busiest(rowTiles, 2) * filterTiles;
+  auto rowLoopOver =
+      [&](OpBuilder &b, Location loc, Value dest,
+          function_ref<Value(OpBuilder &, Location, Value, Value, Value)>
+              inner) {
+        return scf::ForOp::create(
+            b, loc, zero, index(height), index(rowsPerTile), ValueRange{dest},
+            [&](OpBuilder &b, Location loc, Value row, ValueRange args) {
+              Value gathered;
+              if (gather)
+                gathered = gatherRows(b, loc, *gather, row, rowsPerTile);
+              scf::YieldOp::create(b, loc,
+                                   inner(b, loc, row, gathered, args[0]));
+            });
+      };
+  auto filterLoopOver =
+      [&](OpBuilder &b, Location loc, Value dest,
+          function_ref<Value(OpBuilder &, Location, Value, Value)> inner) {
+        return scf::ForOp::create(
+            b, loc, zero, index(filters), index(filtersPerTile),
+            ValueRange{dest},
+            [&](OpBuilder &b, Location loc, Value filter, ValueRange args) {
+              scf::YieldOp::create(b, loc, inner(b, loc, filter, args[0]));
+            });
+      };
+  Value init0 = consumer.getDpsInits()[0];
+  scf::ForOp outerLoop, innerLoop;
+  if (filtersOuter) {
+    outerLoop = filterLoopOver(
+        rewriter, loc, init0,
+        [&](OpBuilder &b, Location loc, Value filter, Value dest) {
+          innerLoop = rowLoopOver(b, loc, dest,
+                                  [&](OpBuilder &b, Location loc, Value row,
+                                      Value gathered, Value dest) {
+                                    return computeTile(b, loc, row, filter,
+                                                       gathered, dest);
+                                  });
+          return innerLoop.getResult(0);
+        });
+  } else {
+    outerLoop = rowLoopOver(
+        rewriter, loc, init0,
+        [&](OpBuilder &b, Location loc, Value row, Value gathered, Value dest) {
+          innerLoop = filterLoopOver(
+              b, loc, dest,
+              [&](OpBuilder &b, Location loc, Value filter, Value dest) {
+                return computeTile(b, loc, row, filter, gathered, dest);
+              });
+          return innerLoop.getResult(0);
+        });
   }
-  rewriter.replaceOp(consumer, rowLoop.getResult(0));
+  if (shared) {
+    if (filtersOuter || rowTiles > 1)
+      outerLoop->setAttr(kParallelMarker, rewriter.getUnitAttr());
+    else if (filterTiles > 1)
+      innerLoop->setAttr(kParallelMarker, rewriter.getUnitAttr());
+  }
+  rewriter.replaceOp(consumer, outerLoop.getResult(0));
   for (tensor::ExpandShapeOp expand : llvm::reverse(expands))
     rewriter.eraseOp(expand);
   Value columnsValue = matmul.getInputs()[1];
