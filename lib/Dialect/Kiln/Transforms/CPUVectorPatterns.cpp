@@ -103,7 +103,63 @@ struct DeinterleaveStridedRead
   }
 };
 
+/// A step of a one-column register tile whose left-hand side is read
+/// transposed, (k, m) (a packed left-hand side's block: its rows
+/// contiguous), `vector<1xM>` x `vector<1x1>` into `vector<Mx1>`, becomes
+/// one FMA along the rows: the rows times the broadcast column element, where
+/// the outer product would be M scalar FMAs, one per row.
+struct ColumnContractionAsFMA : public OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::ContractionOp contract,
+                                PatternRewriter &rewriter) const override {
+    auto lhsType = dyn_cast<VectorType>(contract.getLhsType());
+    auto rhsType = dyn_cast<VectorType>(contract.getRhsType());
+    auto accType = dyn_cast<VectorType>(contract.getAccType());
+    if (!lhsType || !rhsType || !accType ||
+        contract.getKind() != vector::CombiningKind::ADD ||
+        !lhsType.getElementType().isF32() || lhsType.getRank() != 2 ||
+        lhsType.getDimSize(0) != 1 ||
+        rhsType.getShape() != ArrayRef<int64_t>{1, 1} ||
+        accType.getShape() != ArrayRef<int64_t>{lhsType.getDimSize(1), 1} ||
+        lhsType.isScalable())
+      return failure();
+    MLIRContext *context = contract.getContext();
+    AffineExpr m = getAffineDimExpr(0, context),
+               n = getAffineDimExpr(1, context),
+               k = getAffineDimExpr(2, context);
+    SmallVector<AffineMap> expected = {AffineMap::get(3, 0, {k, m}, context),
+                                       AffineMap::get(3, 0, {k, n}, context),
+                                       AffineMap::get(3, 0, {m, n}, context)};
+    if (contract.getIndexingMapsArray() != expected)
+      return failure();
+    Location loc = contract.getLoc();
+    auto rowType =
+        VectorType::get({lhsType.getDimSize(1)}, lhsType.getElementType());
+    Value rows =
+        vector::ShapeCastOp::create(rewriter, loc, rowType, contract.getLhs());
+    Value element = vector::ExtractOp::create(rewriter, loc, contract.getRhs(),
+                                              ArrayRef<int64_t>{0, 0});
+    Value column = vector::BroadcastOp::create(rewriter, loc, rowType, element);
+    // Once the column's reads and writes are hoisted out of the k loop, the
+    // loop carries the shape-cast vector of the rows (see
+    // KilnHoistVectorTransfersPass): one vector register, not M one-lane
+    // vectors.
+    Value acc =
+        vector::ShapeCastOp::create(rewriter, loc, rowType, contract.getAcc());
+    Value sum = vector::FMAOp::create(rewriter, loc, rows, column, acc);
+    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(contract, accType, sum);
+    return success();
+  }
+};
+
 } // namespace
+
+void mlir::kiln::populateColumnContractionPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<ColumnContractionAsFMA>(patterns.getContext(),
+                                       /*benefit=*/2);
+}
 
 void mlir::kiln::populateDeinterleaveStridedReadPatterns(
     RewritePatternSet &patterns) {

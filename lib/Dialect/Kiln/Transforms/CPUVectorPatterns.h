@@ -25,6 +25,10 @@ namespace kiln {
 /// lane with a shuffle: a strided read otherwise becomes one load per lane.
 void populateDeinterleaveStridedReadPatterns(RewritePatternSet &patterns);
 
+/// One-column register tiles over a left-hand side read transposed become
+/// FMAs along the rows (see ColumnContractionAsFMA).
+void populateColumnContractionPatterns(RewritePatternSet &patterns);
+
 /// Replaces the f32 vector math functions that have no vector instruction
 /// (exp, erf, tanh, log) in `root` by polynomial approximations, so that they
 /// stay vectors instead of becoming one libm call per lane. Scalar math is
