@@ -216,6 +216,11 @@ static int64_t balancedTile(int64_t range, int64_t limit, int64_t multiple,
   return best;
 }
 
+/// The largest right-hand side, in bytes, that a contraction over a packed
+/// left-hand side runs each cache tile of rows over whole (see
+/// chooseStrategy): half of this machine's 2 MiB of L2.
+static constexpr int64_t kRowsOuterRhsBytes = 1024 * 1024;
+
 /// The rows in a block of a left-hand side packed by prepackConstantLhs.
 static constexpr int64_t kPackedLhsRows = 8;
 
@@ -333,7 +338,20 @@ static std::optional<Strategy> chooseStrategy(linalg::LinalgOp op) {
       s.cacheOrder.push_back(d);
       s.registerOrder.push_back(d);
     }
-    if (rowBlocks) {
+    // Over a packed left-hand side, a right-hand side of one column tile
+    // that fits in L2 stays there while each cache tile of rows runs all of
+    // k: the output tile stays in cache across k, and the threads share the
+    // row tiles once instead of once per cache tile of k. ResNet-18's 7x7
+    // convolutions (903 KiB of columns) ran 10% faster so; its 14x14 ones
+    // (1.8 MiB) ran 13% slower, and keep k outside.
+    int64_t depth = op.getStaticLoopRanges()[k];
+    bool rowsOuter = rowBlocks && oneColumnTile &&
+                     !ShapedType::isDynamic(depth) &&
+                     depth * columns * 4 <= kRowsOuterRhsBytes;
+    if (rowsOuter) {
+      s.cacheOrder.append({n, *rowBlocks, k, m});
+      s.registerOrder.append({n, *rowBlocks, m, k});
+    } else if (rowBlocks) {
       s.cacheOrder.append({n, k, *rowBlocks, m});
       s.registerOrder.append({n, *rowBlocks, m, k});
     } else {
