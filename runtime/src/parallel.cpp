@@ -10,13 +10,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
-#include <array>
-#include <vector>
-#include <cstdio>
-#include <cstdlib>
-#include <dlfcn.h>
-#include <cstring>
 
 using namespace kiln::detail;
 
@@ -54,16 +47,6 @@ template <typename Done> bool spinUntil(Done done) {
 }
 
 thread_local int runThreads = 1;
-struct Trace { std::map<void*, std::array<double,4>> by; std::chrono::steady_clock::time_point last{}; ~Trace() {
-  if (!getenv("KILN_TRACE")) return;
-  std::vector<std::pair<double, void*>> v; for (auto &[k,a] : by) v.push_back({a[1], k});
-  for (auto &x : v) x.first = by[x.second][2] + by[x.second][3]; std::sort(v.begin(), v.end()); std::reverse(v.begin(), v.end()); double tw=0, to=0; for (auto &[k,a] : by) { to += a[2]; tw += a[3]; } fprintf(stderr, "own %.1f wait %.1f\n", to*1e3, tw*1e3);
-  double ts=0; for (auto &[k,a] : by) ts += a[1];
-  { FILE *f = fopen("/proc/self/maps", "r"); char line[512]; while (f && fgets(line, sizeof line, f)) if (strstr(line, ".so") && strstr(line, " 00000000 ")) fputs(line, stderr); if (f) fclose(f); }
-  fprintf(stderr, "total gap %.1f ms\n", ts*1e3);
-  for (int i = 0; i < 40 && i < (int)v.size(); ++i) { Dl_info info; dladdr(v[i].second, &info); auto &a = by[v[i].second];
-    fprintf(stderr, "%-20lx n %6.0f gap-before %8.2f ms own %8.2f wait %8.2f\n", (unsigned long)v[i].second, a[0], a[1]*1e3, a[2]*1e3, a[3]*1e3); }
-} } trace;
 
 } // namespace
 
@@ -232,11 +215,6 @@ void ThreadPool::work() {
 
 void ThreadPool::parallelFor(ParallelBody body, void *context, int64_t lb,
                              int64_t ub, int64_t step, int threads) noexcept {
-  auto tstart = std::chrono::steady_clock::now();
-  auto &rec0 = trace.by[(void*)body];
-  if (trace.last.time_since_epoch().count()) { double g = std::chrono::duration<double>(tstart - trace.last).count(); if (g < 0.002) rec0[1] += g; }
-  rec0[0] += 1;
-  struct Last { ~Last() { trace.last = std::chrono::steady_clock::now(); } } lastGuard;
   if (ub <= lb)
     return;
   if (step <= 0 || threads <= 1 || ub - lb <= step) {
@@ -269,9 +247,6 @@ void ThreadPool::parallelFor(ParallelBody body, void *context, int64_t lb,
   for (int i = 0; i < wake; ++i)
     posted.notify_one();
   job.run(0);
-  auto t1 = std::chrono::steady_clock::now();
-  rec0[2] += std::chrono::duration<double>(t1 - tstart).count();
-  struct W { std::array<double,4> &r; std::chrono::steady_clock::time_point t1; ~W() { r[3] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count(); } } wguard{rec0, t1};
   // Every chunk is claimed: no worker joins from now on, once the job is out
   // of the queue; those in it are finishing their chunks.
   std::unique_lock<std::mutex> lock(mutex);
