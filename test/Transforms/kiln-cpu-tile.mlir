@@ -782,6 +782,31 @@ func.func @conv_epilogue_small_image(%w: tensor<64x64xf32>, %cols: tensor<64x196
 
 // -----
 
+// Sums of at most 32 products (a 16-channel expansion into 96 channels on
+// 112x112 images) leave most of a fused tile's work to its bias, product
+// and consumer passes: the tile of the product is kept within 24 KiB, so
+// 2 rows of 112 positions take 24 filters at a time, not 48.
+// CHECK-LABEL: func.func @conv_epilogue_shallow
+// CHECK: scf.for %{{.*}} = %c0 to %c112 step %c2 iter_args
+// CHECK: scf.for %{{.*}} = %c0 to %c96 step %c24 iter_args
+// CHECK: tensor.expand_shape {{.*}} output_shape [1, 24, 2, 112] : tensor<24x224xf32> into tensor<1x24x2x112xf32>
+#epsh_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_epilogue_shallow(%w: tensor<96x16xf32>, %cols: tensor<16x12544xf32>, %init: tensor<96x12544xf32>) -> tensor<1x96x112x112xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = linalg.matmul ins(%w, %cols : tensor<96x16xf32>, tensor<16x12544xf32>) outs(%init : tensor<96x12544xf32>) -> tensor<96x12544xf32>
+  %img = tensor.expand_shape %p [[0, 1], [2, 3]] output_shape [1, 96, 112, 112] : tensor<96x12544xf32> into tensor<1x96x112x112xf32>
+  %out = tensor.empty() : tensor<1x96x112x112xf32>
+  %r = linalg.generic {indexing_maps = [#epsh_id, #epsh_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%img : tensor<1x96x112x112xf32>) outs(%out : tensor<1x96x112x112xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x96x112x112xf32>
+  return %r : tensor<1x96x112x112xf32>
+}
+
+// -----
+
 // The filter tiles the threads share are balanced between them: 576
 // filters are 12 tiles of 48, which 2 threads share 6 and 6, where 9 tiles
 // of 64 would leave them 5 and 4.
@@ -859,9 +884,9 @@ func.func @narrow_fill(%t: tensor<1x96x112x2xf32>) -> tensor<1x96x112x2xf32> {
 // CHECK: } {kiln.parallel}
 // CHECK-NEXT: return
 #epfo_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
-func.func @conv_epilogue_filters_outer(%w: tensor<128x32xf32>, %cols: tensor<32x729xf32>, %init: tensor<128x729xf32>) -> tensor<1x128x27x27xf32> {
+func.func @conv_epilogue_filters_outer(%w: tensor<128x64xf32>, %cols: tensor<64x729xf32>, %init: tensor<128x729xf32>) -> tensor<1x128x27x27xf32> {
   %zero = arith.constant 0.0 : f32
-  %p = linalg.matmul ins(%w, %cols : tensor<128x32xf32>, tensor<32x729xf32>) outs(%init : tensor<128x729xf32>) -> tensor<128x729xf32>
+  %p = linalg.matmul ins(%w, %cols : tensor<128x64xf32>, tensor<64x729xf32>) outs(%init : tensor<128x729xf32>) -> tensor<128x729xf32>
   %img = tensor.expand_shape %p [[0, 1], [2, 3]] output_shape [1, 128, 27, 27] : tensor<128x729xf32> into tensor<1x128x27x27xf32>
   %out = tensor.empty() : tensor<1x128x27x27xf32>
   %r = linalg.generic {indexing_maps = [#epfo_id, #epfo_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
