@@ -1850,6 +1850,39 @@ dropUnitDimsToNamed(RewriterBase &rewriter, Operation *op, bool parallelOnly) {
 /// 1024 one (256 KiB) 10% faster.
 static constexpr int64_t kPrepackedLhsBytes = 512 * 1024;
 
+/// Whether `matmul` is a plain f32 matmul on tensors (no transposed
+/// operand), which the pre-packings rewrite.
+static bool isPlainF32Matmul(linalg::MatmulOp matmul) {
+  return matmul.hasPureTensorSemantics() &&
+         llvm::all_of(matmul->getOperands(), isFloat32) &&
+         matmul.getIndexingMapsArray() ==
+             linalg::MatmulOp::getDefaultIndexingMaps(matmul.getContext());
+}
+
+/// Replaces `matmul` by a contraction over 4 dims (3 parallel, then k) of
+/// `lhs` and `rhs` through `maps`, whose output is the matmul's output
+/// expanded by `reassociation` to `outType`, and collapsed back after it.
+static void replaceByContraction(RewriterBase &rewriter,
+                                 linalg::MatmulOp matmul, Value lhs, Value rhs,
+                                 RankedTensorType outType,
+                                 ArrayRef<ReassociationIndices> reassociation,
+                                 ArrayRef<AffineMap> maps) {
+  Location loc = matmul.getLoc();
+  Value init = tensor::ExpandShapeOp::create(
+      rewriter, loc, outType, matmul.getDpsInits()[0], reassociation);
+  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{outType}, ValueRange{lhs, rhs}, ValueRange{init},
+      maps, iterators, [](OpBuilder &b, Location loc, ValueRange args) {
+        Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
+        Value sum = arith::AddFOp::create(b, loc, args[2], product);
+        linalg::YieldOp::create(b, loc, sum);
+      });
+  rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+      matmul, matmul->getResultTypes()[0], generic.getResult(0), reassociation);
+}
+
 /// A matmul (M, K) x (K, N) whose right-hand side is a constant, N a
 /// multiple of 32 and M at least kMinPackedRows (a fully connected layer's
 /// weight, a transformer's projection) reads that constant in panels of 32
@@ -1860,10 +1893,7 @@ static constexpr int64_t kPrepackedLhsBytes = 512 * 1024;
 /// (M, N / 32, 32); the threads share the panels.
 static LogicalResult prepackConstantRhs(RewriterBase &rewriter,
                                         linalg::MatmulOp matmul) {
-  if (!matmul.hasPureTensorSemantics() ||
-      !llvm::all_of(matmul->getOperands(), isFloat32) ||
-      matmul.getIndexingMapsArray() !=
-          linalg::MatmulOp::getDefaultIndexingMaps(matmul.getContext()))
+  if (!isPlainF32Matmul(matmul))
     return failure();
   auto lhsType = cast<RankedTensorType>(matmul.getInputs()[0].getType());
   auto rhsType = cast<RankedTensorType>(matmul.getInputs()[1].getType());
@@ -1895,29 +1925,15 @@ static LogicalResult prepackConstantRhs(RewriterBase &rewriter,
   Value constant = arith::ConstantOp::create(
       rewriter, loc,
       cast<TypedAttr>(kiln::makeConstant(packedType, packed, "packed")));
-  SmallVector<ReassociationIndices> toPanels = {{0}, {1, 2}};
   auto outType = RankedTensorType::get({rows, columns / panel, panel},
                                        rhsType.getElementType());
-  Value init = tensor::ExpandShapeOp::create(rewriter, loc, outType,
-                                             matmul.getDpsInits()[0], toPanels);
   MLIRContext *ctx = matmul.getContext();
   AffineExpr m = getAffineDimExpr(0, ctx), b = getAffineDimExpr(1, ctx),
              n = getAffineDimExpr(2, ctx), k = getAffineDimExpr(3, ctx);
-  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {m, k}, ctx),
-                                 AffineMap::get(4, 0, {b, k, n}, ctx),
-                                 AffineMap::get(4, 0, {m, b, n}, ctx)};
-  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
-  iterators.push_back(utils::IteratorType::reduction);
-  auto generic = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{outType},
-      ValueRange{matmul.getInputs()[0], constant}, ValueRange{init}, maps,
-      iterators, [](OpBuilder &b, Location loc, ValueRange args) {
-        Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
-        Value sum = arith::AddFOp::create(b, loc, args[2], product);
-        linalg::YieldOp::create(b, loc, sum);
-      });
-  rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
-      matmul, matmul->getResultTypes()[0], generic.getResult(0), toPanels);
+  replaceByContraction(
+      rewriter, matmul, matmul.getInputs()[0], constant, outType, {{0}, {1, 2}},
+      {AffineMap::get(4, 0, {m, k}, ctx), AffineMap::get(4, 0, {b, k, n}, ctx),
+       AffineMap::get(4, 0, {m, b, n}, ctx)});
   return success();
 }
 
@@ -1953,10 +1969,7 @@ static bool isMultipleOf(OpFoldResult offset, int64_t multiple) {
 static LogicalResult prepackConstantLhs(RewriterBase &rewriter,
                                         linalg::MatmulOp matmul,
                                         PackedConstants &packings) {
-  if (!matmul.hasPureTensorSemantics() ||
-      !llvm::all_of(matmul->getOperands(), isFloat32) ||
-      matmul.getIndexingMapsArray() !=
-          linalg::MatmulOp::getDefaultIndexingMaps(matmul.getContext()))
+  if (!isPlainF32Matmul(matmul))
     return failure();
   auto lhsType = cast<RankedTensorType>(matmul.getInputs()[0].getType());
   auto outType = cast<RankedTensorType>(matmul.getDpsInits()[0].getType());
@@ -2031,29 +2044,15 @@ static LogicalResult prepackConstantLhs(RewriterBase &rewriter,
       getAsIndexOpFoldResult(rewriter.getContext(),
                              {rows / kPackedLhsRows, depth, kPackedLhsRows}),
       ones);
-  SmallVector<ReassociationIndices> toBlocks = {{0, 1}, {2}};
   auto blockedType = RankedTensorType::get(
       {rows / kPackedLhsRows, kPackedLhsRows, outType.getDimSize(1)}, element);
-  Value init = tensor::ExpandShapeOp::create(rewriter, loc, blockedType,
-                                             matmul.getDpsInits()[0], toBlocks);
   MLIRContext *ctx = matmul.getContext();
   AffineExpr b = getAffineDimExpr(0, ctx), r = getAffineDimExpr(1, ctx),
              n = getAffineDimExpr(2, ctx), k = getAffineDimExpr(3, ctx);
-  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {b, k, r}, ctx),
-                                 AffineMap::get(4, 0, {k, n}, ctx),
-                                 AffineMap::get(4, 0, {b, r, n}, ctx)};
-  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
-  iterators.push_back(utils::IteratorType::reduction);
-  auto generic = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{blockedType},
-      ValueRange{lhs, matmul.getInputs()[1]}, ValueRange{init}, maps, iterators,
-      [](OpBuilder &b, Location loc, ValueRange args) {
-        Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
-        Value sum = arith::AddFOp::create(b, loc, args[2], product);
-        linalg::YieldOp::create(b, loc, sum);
-      });
-  rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
-      matmul, outType, generic.getResult(0), toBlocks);
+  replaceByContraction(
+      rewriter, matmul, lhs, matmul.getInputs()[1], blockedType, {{0, 1}, {2}},
+      {AffineMap::get(4, 0, {b, k, r}, ctx), AffineMap::get(4, 0, {k, n}, ctx),
+       AffineMap::get(4, 0, {b, r, n}, ctx)});
   return success();
 }
 
