@@ -1006,6 +1006,26 @@ static LogicalResult rewritePadAsFillAndCopy(RewriterBase &rewriter,
   // column is a line of its own), where the slabs' fills of all the
   // channels would be four loops, the rows' too small to share.
   int64_t rank = type.getRank();
+  // The border slabs: for each padded dim, the slabs below and above the
+  // source, within the source's extent along the dims before it.
+  SmallVector<std::pair<SmallVector<int64_t>, SmallVector<int64_t>>> slabs;
+  for (int64_t d = 0; d < rank; ++d) {
+    SmallVector<int64_t> offsets, sizes;
+    for (int64_t e = 0; e < rank; ++e) {
+      offsets.push_back(e < d ? low[e] : 0);
+      sizes.push_back(e < d ? sourceShape[e] : shape[e]);
+    }
+    int64_t high = shape[d] - low[d] - sourceShape[d];
+    for (auto [offset, size] :
+         {std::pair<int64_t, int64_t>{0, low[d]},
+          std::pair<int64_t, int64_t>{low[d] + sourceShape[d], high}}) {
+      if (size == 0)
+        continue;
+      offsets[d] = offset;
+      sizes[d] = size;
+      slabs.push_back({offsets, sizes});
+    }
+  }
   if (rank == 4 && low[0] == 0 && low[1] == 0 && shape[0] == sourceShape[0] &&
       shape[1] == sourceShape[1]) {
     int64_t columnLines =
@@ -1021,30 +1041,22 @@ static LogicalResult rewritePadAsFillAndCopy(RewriterBase &rewriter,
         [&](OpBuilder &b, Location loc, Value channel, ValueRange args) {
           Value frame = args[0];
           SmallVector<OpFoldResult> strideAttrs(4, b.getIndexAttr(1));
-          for (int64_t d = 2; d < 4; ++d) {
-            int64_t high = shape[d] - low[d] - sourceShape[d];
-            for (auto [offset, size] :
-                 {std::pair<int64_t, int64_t>{0, low[d]},
-                  std::pair<int64_t, int64_t>{low[d] + sourceShape[d], high}}) {
-              if (size == 0)
-                continue;
-              SmallVector<int64_t> sizes = {shape[0], 1,
-                                            d == 2 ? size : sourceShape[2],
-                                            d == 3 ? size : shape[3]};
-              SmallVector<OpFoldResult> offsets = {
-                  b.getIndexAttr(0), channel,
-                  b.getIndexAttr(d == 2 ? offset : low[2]),
-                  b.getIndexAttr(d == 3 ? offset : 0)};
-              SmallVector<OpFoldResult> sizeAttrs =
-                  getAsIndexOpFoldResult(b.getContext(), sizes);
-              Value slab = tensor::ExtractSliceOp::create(
-                  b, loc, RankedTensorType::get(sizes, type.getElementType()),
-                  frame, offsets, sizeAttrs, strideAttrs);
-              Value filled =
-                  linalg::FillOp::create(b, loc, padding, slab).getResult(0);
-              frame = tensor::InsertSliceOp::create(
-                  b, loc, filled, frame, offsets, sizeAttrs, strideAttrs);
-            }
+          for (auto [slabOffsets, slabSizes] : slabs) {
+            // The slab of this channel alone.
+            SmallVector<int64_t> sizes = slabSizes;
+            sizes[1] = 1;
+            SmallVector<OpFoldResult> offsets =
+                getAsIndexOpFoldResult(b.getContext(), slabOffsets);
+            offsets[1] = channel;
+            SmallVector<OpFoldResult> sizeAttrs =
+                getAsIndexOpFoldResult(b.getContext(), sizes);
+            Value slab = tensor::ExtractSliceOp::create(
+                b, loc, RankedTensorType::get(sizes, type.getElementType()),
+                frame, offsets, sizeAttrs, strideAttrs);
+            Value filled =
+                linalg::FillOp::create(b, loc, padding, slab).getResult(0);
+            frame = tensor::InsertSliceOp::create(
+                b, loc, filled, frame, offsets, sizeAttrs, strideAttrs);
           }
           scf::YieldOp::create(b, loc, frame);
         });
@@ -1054,25 +1066,11 @@ static LogicalResult rewritePadAsFillAndCopy(RewriterBase &rewriter,
     (void)rewriteInsertInPlace(rewriter, interior);
     return success();
   }
-  for (int64_t d = 0; d < rank; ++d) {
-    SmallVector<int64_t> offsets, sizes;
-    for (int64_t e = 0; e < rank; ++e) {
-      offsets.push_back(e < d ? low[e] : 0);
-      sizes.push_back(e < d ? sourceShape[e] : shape[e]);
-    }
-    int64_t high = shape[d] - low[d] - sourceShape[d];
-    for (auto [offset, size] :
-         {std::pair<int64_t, int64_t>{0, low[d]},
-          std::pair<int64_t, int64_t>{low[d] + sourceShape[d], high}}) {
-      if (size == 0)
-        continue;
-      offsets[d] = offset;
-      sizes[d] = size;
-      Value border = linalg::FillOp::create(rewriter, loc, padding,
-                                            slice(result, offsets, sizes))
-                         .getResult(0);
-      result = insert(border, result, offsets, sizes);
-    }
+  for (auto [offsets, sizes] : slabs) {
+    Value border = linalg::FillOp::create(rewriter, loc, padding,
+                                          slice(result, offsets, sizes))
+                       .getResult(0);
+    result = insert(border, result, offsets, sizes);
   }
   rewriter.replaceOp(pad, result);
   // Once the padding is gone, the interior's insert is its source's only use.
