@@ -362,6 +362,27 @@ func.func @pad_image_frames(%x: tensor<1x64x56x56xf32>) -> tensor<1x64x58x58xf32
 
 // -----
 
+// A batch of images has its frames filled image by image, each image's
+// channels in turn: the threads share the images, and each frame's slabs
+// are written together, where a frame loop over the channels alone would
+// stride over the whole batch for every slab.
+// CHECK-LABEL: func.func @pad_batch_frames
+// CHECK: scf.for %[[N:.*]] = %c0 to %c8 step %c1 iter_args
+// CHECK: scf.for %[[C:.*]] = %c0 to %c16 step %c1 iter_args(%[[F:.*]] = %{{.*}})
+// CHECK: tensor.extract_slice %[[F]][%[[N]], %[[C]], 0, 0] [1, 1, 1, 58]
+// CHECK: } {kiln.parallel}
+// CHECK-NEXT: return
+func.func @pad_batch_frames(%x: tensor<8x16x56x56xf32>) -> tensor<8x16x58x58xf32> {
+  %zero = arith.constant 0.0 : f32
+  %0 = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%n: index, %c: index, %i: index, %j: index):
+    tensor.yield %zero : f32
+  } : tensor<8x16x56x56xf32> to tensor<8x16x58x58xf32>
+  return %0 : tensor<8x16x58x58xf32>
+}
+
+// -----
+
 // A few small frames are filled on one thread.
 // CHECK-LABEL: func.func @pad_small_image_frames
 // CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args
@@ -827,6 +848,19 @@ func.func @conv_epilogue_balanced_filters(%w: tensor<576x96xf32>, %cols: tensor<
     linalg.yield %m : f32
   } -> tensor<1x576x14x14xf32>
   return %r : tensor<1x576x14x14xf32>
+}
+
+// -----
+
+// A few rows over a long k (a training step's weight gradient: 16 rows over
+// 16384 products in 64 cache tiles of k) are not split for the threads,
+// which would share 2 small tiles once per cache tile of k.
+// CHECK-LABEL: func.func @matmul_small_rows_long_k
+// CHECK-NOT: kiln.parallel
+// CHECK: return
+func.func @matmul_small_rows_long_k(%a: tensor<16x16384xf32>, %b: tensor<16384x9xf32>, %c: tensor<16x9xf32>) -> tensor<16x9xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<16x16384xf32>, tensor<16384x9xf32>) outs(%c : tensor<16x9xf32>) -> tensor<16x9xf32>
+  return %0 : tensor<16x9xf32>
 }
 
 // -----
