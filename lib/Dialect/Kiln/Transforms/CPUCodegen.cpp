@@ -226,6 +226,11 @@ static constexpr int64_t kRowsOuterRhsBytes = 1024 * 1024;
 /// cache tile of k.
 static constexpr int64_t kMaxSplitDepthTiles = 2;
 
+/// The fewest products of such a contraction: a smaller one (a small MLP's
+/// training step, 64 x 128 x 32) runs in about the time the threads take to
+/// meet.
+static constexpr int64_t kMinSplitWork = int64_t(1) << 20;
+
 /// The rows in a block of a left-hand side packed by prepackConstantLhs.
 static constexpr int64_t kPackedLhsRows = 8;
 
@@ -376,7 +381,8 @@ static std::optional<Strategy> chooseStrategy(linalg::LinalgOp op) {
         rows % 16 == 0 && s.packedOperand < 0 && !isInsideSharedLoop(op) &&
         !ShapedType::isDynamic(depth) &&
         depth <= kMaxSplitDepthTiles * s.cacheTiles[k] &&
-        depth * columns * 4 <= kRowsOuterRhsBytes)
+        depth * columns * 4 <= kRowsOuterRhsBytes &&
+        rows * columns * depth >= kMinSplitWork)
       s.cacheTiles[rowBlocks ? *rowBlocks : m] =
           rows / 2 / (rowBlocks ? kPackedLhsRows : 1);
     return s;
