@@ -1854,13 +1854,8 @@ dropUnitDimsToNamed(RewriterBase &rewriter, Operation *op, bool parallelOnly) {
   // Left-hand side read (k, m) (a block of a packed left-hand side): a
   // matmul with its left-hand side transposed, built here since the generic
   // specialization does not recognize it.
-  MLIRContext *context = reduced.getContext();
-  AffineExpr m = getAffineDimExpr(0, context), n = getAffineDimExpr(1, context),
-             k = getAffineDimExpr(2, context);
-  SmallVector<AffineMap> transposedA = {AffineMap::get(3, 0, {k, m}, context),
-                                        AffineMap::get(3, 0, {k, n}, context),
-                                        AffineMap::get(3, 0, {m, n}, context)};
-  if (reduced.getIndexingMapsArray() == transposedA) {
+  if (reduced.getIndexingMapsArray() ==
+      kiln::transposedLhsMatmulMaps(reduced.getContext())) {
     auto matmul = linalg::MatmulTransposeAOp::create(
         rewriter, reduced.getLoc(), reduced->getResultTypes(),
         reduced.getDpsInputs(), reduced.getDpsInits());

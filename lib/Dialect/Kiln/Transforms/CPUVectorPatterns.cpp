@@ -124,14 +124,8 @@ struct ColumnContractionAsFMA : public OpRewritePattern<vector::ContractionOp> {
         accType.getShape() != ArrayRef<int64_t>{lhsType.getDimSize(1), 1} ||
         lhsType.isScalable())
       return failure();
-    MLIRContext *context = contract.getContext();
-    AffineExpr m = getAffineDimExpr(0, context),
-               n = getAffineDimExpr(1, context),
-               k = getAffineDimExpr(2, context);
-    SmallVector<AffineMap> expected = {AffineMap::get(3, 0, {k, m}, context),
-                                       AffineMap::get(3, 0, {k, n}, context),
-                                       AffineMap::get(3, 0, {m, n}, context)};
-    if (contract.getIndexingMapsArray() != expected)
+    if (contract.getIndexingMapsArray() !=
+        kiln::transposedLhsMatmulMaps(contract.getContext()))
       return failure();
     Location loc = contract.getLoc();
     auto rowType =
@@ -154,6 +148,15 @@ struct ColumnContractionAsFMA : public OpRewritePattern<vector::ContractionOp> {
 };
 
 } // namespace
+
+SmallVector<AffineMap>
+mlir::kiln::transposedLhsMatmulMaps(MLIRContext *context) {
+  AffineExpr m = getAffineDimExpr(0, context), n = getAffineDimExpr(1, context),
+             k = getAffineDimExpr(2, context);
+  return {AffineMap::get(3, 0, {k, m}, context),
+          AffineMap::get(3, 0, {k, n}, context),
+          AffineMap::get(3, 0, {m, n}, context)};
+}
 
 void mlir::kiln::populateColumnContractionPatterns(
     RewritePatternSet &patterns) {

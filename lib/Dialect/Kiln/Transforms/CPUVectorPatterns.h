@@ -14,6 +14,7 @@
 #ifndef KILN_LIB_DIALECT_KILN_TRANSFORMS_CPUVECTORPATTERNS_H
 #define KILN_LIB_DIALECT_KILN_TRANSFORMS_CPUVECTORPATTERNS_H
 
+#include "mlir/IR/AffineMap.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir {
@@ -24,6 +25,10 @@ namespace kiln {
 /// the sliced tensor, `stride` times as wide, and keeps every `stride`-th
 /// lane with a shuffle: a strided read otherwise becomes one load per lane.
 void populateDeinterleaveStridedReadPatterns(RewritePatternSet &patterns);
+
+/// The indexing maps of a matmul (m, n, k) whose left-hand side is read
+/// transposed, (k, m): a block of a packed left-hand side.
+SmallVector<AffineMap> transposedLhsMatmulMaps(MLIRContext *context);
 
 /// One-column register tiles over a left-hand side read transposed become
 /// FMAs along the rows (see ColumnContractionAsFMA).
