@@ -227,14 +227,16 @@ Value extremum(OpBuilder &b, Location loc, Value x, Value y, bool max,
 }
 
 /// The maximum of `input` over `axes` (NaN propagating, -inf for an empty
-/// set), in the accumulator type.
+/// set), in the accumulator type. Only shifts read it (softmax, log-sum-exp),
+/// for which a zero's sign does not matter (`nsz`).
 Value maxOver(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
               Type acc) {
   return reduceOver(
       b, loc, input, axes, acc,
       extremeValue(b, loc, acc, /*largest=*/false, false), {},
       [&](OpBuilder &nb, Location l, Value x, ValueRange, Value a) {
-        return arith::MaximumFOp::create(nb, l, widen(nb, l, x, acc), a)
+        return arith::MaximumFOp::create(nb, l, widen(nb, l, x, acc), a,
+                                         arith::FastMathFlags::nsz)
             .getResult();
       });
 }

@@ -755,6 +755,9 @@ rewriteDepthwiseAsElementwise(RewriterBase &rewriter,
 /// A max or sum pooling as one elementwise op: the maximum or the sum of
 /// the output's initial value and the image slices the window's taps read,
 /// followed by the elementwise op that reads it (an average's division).
+/// NaN propagates through the maximum; of a zero and a negative zero either
+/// may be taken (`nsz`), which makes each tap's maximum a compare, a max and
+/// a blend instead of six instructions that also order the zeros.
 template <typename PoolOp>
 static LogicalResult rewritePoolingAsElementwise(RewriterBase &rewriter,
                                                  PoolOp pool) {
@@ -779,7 +782,8 @@ static LogicalResult rewritePoolingAsElementwise(RewriterBase &rewriter,
         Value acc = start.in(args);
         for (Value tap : args.take_front(numTaps)) {
           if constexpr (std::is_same_v<PoolOp, linalg::PoolingNchwMaxOp>)
-            acc = arith::MaximumFOp::create(b, nested, acc, tap);
+            acc = arith::MaximumFOp::create(b, nested, acc, tap,
+                                            arith::FastMathFlags::nsz);
           else
             acc = arith::AddFOp::create(b, nested, acc, tap);
         }
