@@ -1426,6 +1426,36 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
                                         filters, reduction, packings);
   }
 
+  // The initial value of the product's tile of `rows` filters from `filter`
+  // by `cols` columns from `column`: the bias broadcast over it, the fill, or
+  // the tile of any other initial value. A broadcast or fill made here gets
+  // `marker` as its vectorization strategy when it is given.
+  auto initialTile = [&](OpBuilder &b, Location loc, Value filter, Value column,
+                         int64_t rows, int64_t cols,
+                         StringAttr marker) -> Value {
+    auto type = RankedTensorType::get({rows, cols}, element);
+    Operation *op;
+    if (broadcast) {
+      Value bias = tensor::ExtractSliceOp::create(
+          b, loc, broadcast.getInput(), ArrayRef<OpFoldResult>{filter},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(rows)},
+          ArrayRef<OpFoldResult>{oneAttr});
+      Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), element);
+      op = linalg::BroadcastOp::create(b, loc, bias, empty,
+                                       ArrayRef<int64_t>{1});
+    } else if (fill) {
+      Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), element);
+      op = linalg::FillOp::create(b, loc, fill.getInputs()[0], empty);
+    } else {
+      return tensor::ExtractSliceOp::create(
+          b, loc, init, SmallVector<OpFoldResult>{filter, column},
+          getAsIndexOpFoldResult(b.getContext(), {rows, cols}), ones2);
+    }
+    if (marker)
+      op->setAttr(kVectorizeMarker, marker);
+    return op->getResult(0);
+  };
+
   // The register tile of 8 filters from `filter` and `cols` positions from
   // `x` of the image row `row`: its product starts from the bias (or fill,
   // or initial value) in registers, each step of k adds the outer product
@@ -1440,31 +1470,10 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
     MLIRContext *ctx = b.getContext();
     StringAttr elementwise = b.getStringAttr("elementwise");
     auto accType = RankedTensorType::get({kPackedLhsRows, cols}, element);
-    Value start;
-    if (broadcast) {
-      Value bias = tensor::ExtractSliceOp::create(
-          b, loc, broadcast.getInput(), ArrayRef<OpFoldResult>{filter},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(kPackedLhsRows)},
-          ArrayRef<OpFoldResult>{oneAttr});
-      Value empty =
-          tensor::EmptyOp::create(b, loc, accType.getShape(), element);
-      Operation *op = linalg::BroadcastOp::create(b, loc, bias, empty,
-                                                  ArrayRef<int64_t>{1});
-      op->setAttr(kVectorizeMarker, elementwise);
-      start = op->getResult(0);
-    } else if (fill) {
-      Value empty =
-          tensor::EmptyOp::create(b, loc, accType.getShape(), element);
-      auto op = linalg::FillOp::create(b, loc, fill.getInputs()[0], empty);
-      op->setAttr(kVectorizeMarker, elementwise);
-      start = op.getResult(0);
-    } else {
-      Value position = arith::AddIOp::create(
-          b, loc, arith::MulIOp::create(b, loc, row, widthValue), x);
-      start = tensor::ExtractSliceOp::create(
-          b, loc, init, SmallVector<OpFoldResult>{filter, position},
-          getAsIndexOpFoldResult(ctx, {kPackedLhsRows, cols}), ones2);
-    }
+    Value position = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, row, widthValue), x);
+    Value start = initialTile(b, loc, filter, position, kPackedLhsRows, cols,
+                              elementwise);
     Value block = arith::DivUIOp::create(b, loc, filter, index(kPackedLhsRows));
     auto k = scf::ForOp::create(
         b, loc, zero, index(reduction), index(1), ValueRange{start},
@@ -1577,25 +1586,8 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
     Value rhs = gathered ? gathered
                          : tileOf(matmul.getInputs()[1], zeroAttr, column,
                                   reduction, tileColumns);
-    Value start;
-    if (broadcast) {
-      Value bias = tensor::ExtractSliceOp::create(
-          b, loc, broadcast.getInput(), ArrayRef<OpFoldResult>{filter},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(filtersPerTile)},
-          ArrayRef<OpFoldResult>{oneAttr});
-      Value empty =
-          tensor::EmptyOp::create(b, loc, tileType.getShape(), element);
-      start =
-          linalg::BroadcastOp::create(b, loc, bias, empty, ArrayRef<int64_t>{1})
-              ->getResult(0);
-    } else if (fill) {
-      Value empty =
-          tensor::EmptyOp::create(b, loc, tileType.getShape(), element);
-      start = linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
-                  .getResult(0);
-    } else {
-      start = tileOf(init, filter, column, filtersPerTile, tileColumns);
-    }
+    Value start = initialTile(b, loc, filter, column, filtersPerTile,
+                              tileColumns, StringAttr());
     Value product =
         linalg::MatmulOp::create(b, loc, tileType, ValueRange{lhs, rhs}, start)
             .getResult(0);
