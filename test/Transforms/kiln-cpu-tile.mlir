@@ -1028,6 +1028,40 @@ func.func @conv_epilogue_gathered(%img: tensor<1x16x58x58xf32>, %w: tensor<32x16
 
 // -----
 
+// A deep fused convolution whose columns would not stay in L2 (256 channels,
+// 3x3 taps, 14x14: 1.8 MB) runs in two filter tiles, one per thread, each
+// summing chunks of 16 channels: each chunk gathers its 144 rows of columns
+// (113 KB) itself, and the whole image's columns are never gathered.
+// CHECK-LABEL: func.func @conv_epilogue_channel_chunks
+// CHECK-NOT: tensor<1x256x3x3x14x14xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c128 iter_args
+// CHECK: scf.for %[[CH:.*]] = %c0 to %c256 step %c16 iter_args
+// CHECK: tensor.empty() : tensor<1x16x3x3x14x14xf32>
+// CHECK-COUNT-9: linalg.copy
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2, 3], [4, 5]] : tensor<1x16x3x3x14x14xf32> into tensor<144x196xf32>
+// CHECK: arith.muli %[[CH]], %c9
+// CHECK: } {kiln.parallel}
+// CHECK-NOT: tensor<1x256x3x3x14x14xf32>
+// CHECK: return
+#chunk_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_epilogue_channel_chunks(%img: tensor<1x256x16x16xf32>, %w: tensor<256x256x3x3xf32>, %bias: tensor<256xf32>) -> tensor<1x256x14x14xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x256x14x14xf32>
+  %b = linalg.broadcast ins(%bias : tensor<256xf32>) outs(%e : tensor<1x256x14x14xf32>) dimensions = [0, 2, 3]
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%img, %w : tensor<1x256x16x16xf32>, tensor<256x256x3x3xf32>) outs(%b : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+  %out = tensor.empty() : tensor<1x256x14x14xf32>
+  %r = linalg.generic {indexing_maps = [#chunk_id, #chunk_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : tensor<1x256x14x14xf32>) outs(%out : tensor<1x256x14x14xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x256x14x14xf32>
+  return %r : tensor<1x256x14x14xf32>
+}
+
+// -----
+
 // A global sum pooling, a reduction over an image's rows and columns into a
 // (N, C, 1, 1) output, becomes one reduction over the 169 positions of each
 // channel, which the row strategy takes: 160 elements as partial results,

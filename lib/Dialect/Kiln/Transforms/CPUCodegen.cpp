@@ -1146,6 +1146,10 @@ static constexpr int64_t kEpilogueColumnBytes = 384 * 1024;
 /// fused epilogue whose tile is kept within half of L1 (see fuseEpilogue).
 static constexpr int64_t kShallowReduction = 32;
 static constexpr int64_t kShallowTileBytes = 24 * 1024;
+/// The most columns, in bytes, that one chunk of channels of a deep fused
+/// epilogue gathers (see fuseEpilogue): an eighth of L2, with the filter
+/// tile's product beside it.
+static constexpr int64_t kChunkColumnBytes = 128 * 1024;
 
 /// The largest divisor of `size` that is at most `limit`, preferring
 /// multiples of `multiple`.
@@ -1194,21 +1198,23 @@ static Value packedLhsConstant(RewriterBase &rewriter, Operation *user,
   return packed;
 }
 
-/// The columns (C * KH * KW, rows * OW) of the output rows [row, row +
-/// rows) that `gather` gathers for the whole image: each tap's slice of
-/// those rows, copied into its place.
-static Value gatherRows(OpBuilder &b, Location loc, const TapGather &gather,
-                        Value row, int64_t rows) {
+/// The columns (channels * KH * KW, rows * OW) of the channels [channel,
+/// channel + channels) and the output rows [row, row + rows) that `gather`
+/// gathers for the whole image: each tap's slice of those, copied into its
+/// place.
+static Value gatherSlice(OpBuilder &b, Location loc, const TapGather &gather,
+                         OpFoldResult channel, int64_t channels,
+                         OpFoldResult row, int64_t rows) {
   Type element =
       cast<RankedTensorType>(gather.taps.front().getType()).getElementType();
-  int64_t c = gather.channels;
   Value columns = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{1, c, gather.kh, gather.kw, rows, gather.ow},
+      b, loc,
+      ArrayRef<int64_t>{1, channels, gather.kh, gather.kw, rows, gather.ow},
       element);
   OpFoldResult zero = b.getIndexAttr(0);
   columns = copyTapSlices(b, loc, gather.taps, gather.kw, columns,
-                          {zero, zero, row, zero}, {zero, zero, zero, zero},
-                          {1, c, rows, gather.ow});
+                          {zero, channel, row, zero}, {zero, zero, zero, zero},
+                          {1, channels, rows, gather.ow});
   SmallVector<ReassociationIndices> toMatrix = {{0, 1, 2, 3}, {4, 5}};
   return tensor::CollapseShapeOp::create(b, loc, columns, toMatrix);
 }
@@ -1328,23 +1334,9 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
     filtersPerTile = divisorAtMost(
         filters,
         std::clamp<int64_t>(kShallowTileBytes / (tileColumns * 4), 8, 64), 8);
-  if (filtersPerTile != filters &&
-      reduction * tileColumns * 4 > kEpilogueColumnBytes)
-    return failure();
   // A small image is one row tile: its filters then make the tiles that
   // the threads share, at least kMinEpilogueTiles of them when they divide.
   bool shared = isWorthSharing({filters, columns, reduction});
-  // When the threads share the filter tiles, they are balanced between
-  // them: 576 filters in tiles of 64 are 9, which 2 threads share 5 and 4;
-  // in tiles of 48 they are 12.
-  if (shared && height == rowsPerTile) {
-    int64_t balanced = balancedTile(filters, 64, 8, 32);
-    if (filters % balanced == 0)
-      filtersPerTile = balanced;
-  }
-  while (shared && filtersPerTile % 16 == 0 &&
-         filters / filtersPerTile * (height / rowsPerTile) < kMinEpilogueTiles)
-    filtersPerTile /= 2;
 
   // The columns, when a gather of taps produces them and the threads share
   // the row tiles: each row tile then gathers its own columns, which stay in
@@ -1352,7 +1344,7 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
   // them to memory and the product read them back.
   const TapGather *gather = nullptr;
   Value gatherKey;
-  if (height / rowsPerTile > 1) {
+  auto findGather = [&] {
     Value columnsValue = matmul.getInputs()[1];
     while (!gathers.count(columnsValue)) {
       auto collapse = columnsValue.getDefiningOp<tensor::CollapseShapeOp>();
@@ -1368,7 +1360,48 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
       gather = &found->second;
       gatherKey = columnsValue;
     }
+  };
+  // Deep sums whose columns would not stay in L2 (more than
+  // kRowsOuterRhsBytes: ResNet-18's 14x14 convolutions' 1.8 MB), on images of
+  // one row tile, run in two filter tiles, one per thread, each summing its
+  // products chunk of channels by chunk of channels: each chunk gathers its
+  // columns (at most kChunkColumnBytes) itself, which stay in L2 for the
+  // chunk's product. The columns then never reach memory, where both threads
+  // would stream all of them: those convolutions ran 20% faster at 2
+  // threads. With 900 KB of columns (the 7x7 ones), which stay in L2, the
+  // second gather cost more than it saved.
+  int64_t chunkChannels = 0;
+  if (filtersPerTile != filters &&
+      reduction * tileColumns * 4 > kEpilogueColumnBytes) {
+    if (!pools && shared && rowsPerTile == height &&
+        reduction * tileColumns * 4 > kRowsOuterRhsBytes &&
+        filters % (2 * kPackedLhsRows) == 0) {
+      findGather();
+      for (int64_t c = gather ? gather->channels : 0; c > 0; --c)
+        if (gather->channels % c == 0 &&
+            c * gather->kh * gather->kw * tileColumns * 4 <=
+                kChunkColumnBytes) {
+          chunkChannels = c;
+          break;
+        }
+    }
+    if (!chunkChannels)
+      return failure();
+    filtersPerTile = filters / 2;
   }
+  // When the threads share the filter tiles, they are balanced between
+  // them: 576 filters in tiles of 64 are 9, which 2 threads share 5 and 4;
+  // in tiles of 48 they are 12.
+  if (shared && height == rowsPerTile && !chunkChannels) {
+    int64_t balanced = balancedTile(filters, 64, 8, 32);
+    if (filters % balanced == 0)
+      filtersPerTile = balanced;
+  }
+  while (shared && !chunkChannels && filtersPerTile % 16 == 0 &&
+         filters / filtersPerTile * (height / rowsPerTile) < kMinEpilogueTiles)
+    filtersPerTile /= 2;
+  if (height / rowsPerTile > 1)
+    findGather();
 
   // What initialized the product: a bias broadcast over the image, a fill,
   // or any other tensor, sliced.
@@ -1581,16 +1614,37 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
           b, loc, matrix, SmallVector<OpFoldResult>{row, col},
           getAsIndexOpFoldResult(b.getContext(), {rows, cols}), ones2);
     };
-    Value lhs = tileOf(matmul.getInputs()[0], filter, zeroAttr, filtersPerTile,
-                       reduction);
-    Value rhs = gathered ? gathered
-                         : tileOf(matmul.getInputs()[1], zeroAttr, column,
-                                  reduction, tileColumns);
     Value start = initialTile(b, loc, filter, column, filtersPerTile,
                               tileColumns, StringAttr());
-    Value product =
-        linalg::MatmulOp::create(b, loc, tileType, ValueRange{lhs, rhs}, start)
-            .getResult(0);
+    Value product;
+    if (chunkChannels) {
+      int64_t taps = gather->kh * gather->kw;
+      auto chunks = scf::ForOp::create(
+          b, loc, zero, index(gather->channels), index(chunkChannels),
+          ValueRange{start},
+          [&](OpBuilder &b, Location loc, Value channel, ValueRange args) {
+            Value chunk = gatherSlice(b, loc, *gather, channel, chunkChannels,
+                                      b.getIndexAttr(0), height);
+            Value k = arith::MulIOp::create(b, loc, channel, index(taps));
+            Value part = tileOf(matmul.getInputs()[0], filter, k,
+                                filtersPerTile, chunkChannels * taps);
+            scf::YieldOp::create(
+                b, loc,
+                linalg::MatmulOp::create(b, loc, tileType,
+                                         ValueRange{part, chunk}, args[0])
+                    .getResult(0));
+          });
+      product = chunks.getResult(0);
+    } else {
+      Value lhs = tileOf(matmul.getInputs()[0], filter, zeroAttr,
+                         filtersPerTile, reduction);
+      Value rhs = gathered ? gathered
+                           : tileOf(matmul.getInputs()[1], zeroAttr, column,
+                                    reduction, tileColumns);
+      product = linalg::MatmulOp::create(b, loc, tileType, ValueRange{lhs, rhs},
+                                         start)
+                    .getResult(0);
+    }
     Value productImage =
         tensor::ExpandShapeOp::create(b, loc, imageTileType, product, toImage);
     SmallVector<OpFoldResult> offsets = {zeroAttr, filter, row, zeroAttr};
@@ -1646,7 +1700,8 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
             [&](OpBuilder &b, Location loc, Value row, ValueRange args) {
               Value gathered;
               if (gather)
-                gathered = gatherRows(b, loc, *gather, row, rowsPerTile);
+                gathered = gatherSlice(b, loc, *gather, b.getIndexAttr(0),
+                                       gather->channels, row, rowsPerTile);
               scf::YieldOp::create(b, loc,
                                    inner(b, loc, row, gathered, args[0]));
             });
@@ -2166,9 +2221,10 @@ static bool isMultipleOf(OpFoldResult offset, int64_t multiple) {
   return lb && step && *lb % multiple == 0 && *step % multiple == 0;
 }
 
-/// A matmul (M, K) x (K, N) whose left-hand side is a constant, or a block
-/// of its rows (a convolution's filters, (F, C * KH * KW), or a fused
-/// epilogue's tile of them), reads that constant laid out at compile time in
+/// A matmul (M, K) x (K, N) whose left-hand side is a constant, or a slice
+/// of whole blocks of its rows (a convolution's filters, (F, C * KH * KW), or
+/// a fused epilogue's tile of them, or of their chunk of channels), reads
+/// that constant laid out at compile time in
 /// blocks of 8 rows: (F / 8, K, 8), each block's k-th column 8 contiguous
 /// values. A register tile's 8 rows then read one contiguous stream, where
 /// the rows of the constant would be 8 streams a row's length apart, which
@@ -2187,21 +2243,25 @@ static LogicalResult prepackConstantLhs(RewriterBase &rewriter,
   int64_t rows = lhsType.getDimSize(0), depth = lhsType.getDimSize(1);
   if (rows % kPackedLhsRows != 0)
     return failure();
-  // The constant, through a slice of whole rows and reshapes.
+  // The constant, through a slice (of whole blocks of rows, and any columns:
+  // a deep fused epilogue's chunk of k) and reshapes.
   Value source = matmul.getInputs()[0];
   OpFoldResult firstRow = rewriter.getIndexAttr(0);
+  OpFoldResult firstColumn = rewriter.getIndexAttr(0);
   if (auto slice = source.getDefiningOp<tensor::ExtractSliceOp>()) {
     auto sourceType = slice.getSourceType();
     if (!slice.hasUnitStride() || sourceType.getRank() != 2 ||
-        sourceType.getDimSize(1) != depth ||
-        !isConstantIntValue(slice.getMixedOffsets()[1], 0) ||
         !isMultipleOf(slice.getMixedOffsets()[0], kPackedLhsRows))
       return failure();
     firstRow = slice.getMixedOffsets()[0];
+    firstColumn = slice.getMixedOffsets()[1];
     source = slice.getSource();
   }
-  int64_t allRows = cast<RankedTensorType>(source.getType()).getDimSize(0);
-  if (ShapedType::isDynamic(allRows) || allRows % kPackedLhsRows != 0)
+  auto sourceType = cast<RankedTensorType>(source.getType());
+  int64_t allRows = sourceType.getDimSize(0);
+  int64_t allDepth = sourceType.getDimSize(1);
+  if (ShapedType::isDynamic(allRows) || ShapedType::isDynamic(allDepth) ||
+      allRows % kPackedLhsRows != 0)
     return failure();
   while (auto collapse = source.getDefiningOp<tensor::CollapseShapeOp>())
     source = collapse.getSrc();
@@ -2209,13 +2269,13 @@ static LogicalResult prepackConstantLhs(RewriterBase &rewriter,
   if (!matchPattern(source, m_Constant(&weights)))
     return failure();
   std::optional<ArrayRef<char>> bytes = kiln::rawElements(weights);
-  if (!bytes || bytes->size() != size_t(allRows * depth) * 4)
+  if (!bytes || bytes->size() != size_t(allRows * allDepth) * 4)
     return failure();
 
   Location loc = matmul.getLoc();
   Type element = lhsType.getElementType();
   Value packed = packedLhsConstant(rewriter, matmul, weights, *bytes, allRows,
-                                   depth, packings);
+                                   allDepth, packings);
 
   rewriter.setInsertionPoint(matmul);
   OpFoldResult firstBlock = firstRow;
@@ -2230,7 +2290,7 @@ static LogicalResult prepackConstantLhs(RewriterBase &rewriter,
   SmallVector<OpFoldResult> ones(3, rewriter.getIndexAttr(1));
   Value lhs = tensor::ExtractSliceOp::create(
       rewriter, loc, packed,
-      SmallVector<OpFoldResult>{firstBlock, rewriter.getIndexAttr(0),
+      SmallVector<OpFoldResult>{firstBlock, firstColumn,
                                 rewriter.getIndexAttr(0)},
       getAsIndexOpFoldResult(rewriter.getContext(),
                              {rows / kPackedLhsRows, depth, kPackedLhsRows}),
