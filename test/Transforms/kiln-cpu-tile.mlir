@@ -829,6 +829,31 @@ func.func @conv_epilogue_shallow(%w: tensor<96x16xf32>, %cols: tensor<16x12544xf
 
 // -----
 
+// A few filters (32) on an image of too few row tiles for the threads (27
+// rows: 3 tiles of 9) stay whole: the rows split into 9 tiles of 3 rows (81
+// positions) instead, so that no tile of filters reads the columns again.
+// CHECK-LABEL: func.func @conv_epilogue_few_filters
+// CHECK: scf.for %{{.*}} = %c0 to %c27 step %c3 iter_args
+// CHECK-NOT: scf.for %{{.*}} = %c0 to %c32 step %c16
+// CHECK: tensor.expand_shape {{.*}} output_shape [1, 32, 3, 27] : tensor<32x81xf32> into tensor<1x32x3x27xf32>
+// CHECK: } {kiln.parallel}
+#epfew_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_epilogue_few_filters(%w: tensor<32x256xf32>, %cols: tensor<256x729xf32>, %init: tensor<32x729xf32>) -> tensor<1x32x27x27xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = linalg.matmul ins(%w, %cols : tensor<32x256xf32>, tensor<256x729xf32>) outs(%init : tensor<32x729xf32>) -> tensor<32x729xf32>
+  %img = tensor.expand_shape %p [[0, 1], [2, 3]] output_shape [1, 32, 27, 27] : tensor<32x729xf32> into tensor<1x32x27x27xf32>
+  %out = tensor.empty() : tensor<1x32x27x27xf32>
+  %r = linalg.generic {indexing_maps = [#epfew_id, #epfew_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%img : tensor<1x32x27x27xf32>) outs(%out : tensor<1x32x27x27xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x32x27x27xf32>
+  return %r : tensor<1x32x27x27xf32>
+}
+
+// -----
+
 // The filter tiles the threads share are balanced between them: 576
 // filters are 12 tiles of 48, which 2 threads share 6 and 6, where 9 tiles
 // of 64 would leave them 5 and 4.
