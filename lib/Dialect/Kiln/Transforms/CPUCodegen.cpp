@@ -1172,6 +1172,20 @@ static int64_t divisorAtMost(int64_t size, int64_t limit, int64_t multiple) {
 /// packed from: every tile of one convolution's weights reads one packing.
 using PackedConstants = DenseMap<Attribute, Value>;
 
+/// The bytes of the f32 constant `value` is, seen through collapse_shape
+/// ops, when it has `elements` values; the constant's attribute in `weights`.
+static std::optional<ArrayRef<char>>
+constantF32Bytes(Value value, int64_t elements, Attribute &weights) {
+  while (auto collapse = value.getDefiningOp<tensor::CollapseShapeOp>())
+    value = collapse.getSrc();
+  if (!matchPattern(value, m_Constant(&weights)))
+    return std::nullopt;
+  std::optional<ArrayRef<char>> bytes = kiln::rawElements(weights);
+  if (!bytes || bytes->size() != size_t(elements) * 4)
+    return std::nullopt;
+  return bytes;
+}
+
 /// `weights`, (rows, depth) f32 whose bytes are `bytes`, laid out in blocks
 /// of 8 rows, (rows / 8, depth, 8): packed[b][k][r] = weights[b * 8 + r][k].
 /// The constant is made once, at the start of `user`'s function.
@@ -1477,14 +1491,9 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
       filtersPerTile % kPackedLhsRows == 0 &&
       (width % kPackedLhsRows == 0 || flatRegisterTiles) &&
       consumer.getBody()->getOps<linalg::IndexOp>().empty()) {
-    Value source = matmul.getInputs()[0];
-    while (auto collapse = source.getDefiningOp<tensor::CollapseShapeOp>())
-      source = collapse.getSrc();
     Attribute weights;
-    std::optional<ArrayRef<char>> bytes;
-    if (matchPattern(source, m_Constant(&weights)) &&
-        (bytes = kiln::rawElements(weights)) &&
-        bytes->size() == size_t(filters * reduction) * 4)
+    if (std::optional<ArrayRef<char>> bytes = constantF32Bytes(
+            matmul.getInputs()[0], filters * reduction, weights))
       packedFilters = packedLhsConstant(rewriter, matmul, weights, *bytes,
                                         filters, reduction, packings);
   }
@@ -1630,8 +1639,8 @@ static LogicalResult fuseEpilogue(RewriterBase &rewriter,
   auto registerTiles = [&](OpBuilder &b, Location loc, Value row, Value filter,
                            Value gathered, Value dest) -> Value {
     Value columns = gathered ? gathered : matmul.getInputs()[1];
-    Value first = arith::MulIOp::create(b, loc, row, widthValue);
     if (flatRegisterTiles) {
+      Value first = arith::MulIOp::create(b, loc, row, widthValue);
       SmallVector<ReassociationIndices> toMatrix = {{0, 1}, {2, 3}};
       Value matrix = tensor::CollapseShapeOp::create(b, loc, dest, toMatrix);
       matrix =
@@ -2324,13 +2333,10 @@ static LogicalResult prepackConstantLhs(RewriterBase &rewriter,
   if (ShapedType::isDynamic(allRows) || ShapedType::isDynamic(allDepth) ||
       allRows % kPackedLhsRows != 0)
     return failure();
-  while (auto collapse = source.getDefiningOp<tensor::CollapseShapeOp>())
-    source = collapse.getSrc();
   Attribute weights;
-  if (!matchPattern(source, m_Constant(&weights)))
-    return failure();
-  std::optional<ArrayRef<char>> bytes = kiln::rawElements(weights);
-  if (!bytes || bytes->size() != size_t(allRows * allDepth) * 4)
+  std::optional<ArrayRef<char>> bytes =
+      constantF32Bytes(source, allRows * allDepth, weights);
+  if (!bytes)
     return failure();
 
   Location loc = matmul.getLoc();
